@@ -1,0 +1,272 @@
+package kinesis
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/eddy-streaming/eddy/internal/awsproto"
+)
+
+// ServiceName is the X-Amz-Target prefix of Kinesis Data Streams.
+const ServiceName = "Kinesis_20131202"
+
+// Limits bound requests. The zero value of a field means its default.
+type Limits struct {
+	// MaxRecordSize is the largest record (data plus partition key) in
+	// bytes. Default 1 MiB; at most 10 MiB.
+	MaxRecordSize int
+	// PutRecordsMaxRecords is the most records one PutRecords takes.
+	// Default 500.
+	PutRecordsMaxRecords int
+	// PutRecordsMaxBytes bounds the total data plus partition keys of one
+	// PutRecords, in bytes. Default 10 MiB.
+	PutRecordsMaxBytes int
+	// GetRecordsMaxRecords is the largest GetRecords Limit. Default 10000.
+	GetRecordsMaxRecords int
+	// GetRecordsMaxBytes bounds the data one GetRecords returns, in bytes
+	// (at least one record is returned even if larger). Default 10 MiB.
+	GetRecordsMaxBytes int
+	// ShardLimit is the most open shards across all streams. Default 1000.
+	ShardLimit int
+	// OnDemandStreamLimit is the most ON_DEMAND streams. Default 50.
+	OnDemandStreamLimit int
+}
+
+// maxRecordSizeCeiling is the largest record Kinesis accepts at all.
+const maxRecordSizeCeiling = 10 << 20
+
+func (l *Limits) ensureDefaults() {
+	if l.MaxRecordSize <= 0 {
+		l.MaxRecordSize = 1 << 20
+	}
+	if l.PutRecordsMaxRecords <= 0 {
+		l.PutRecordsMaxRecords = 500
+	}
+	if l.PutRecordsMaxBytes <= 0 {
+		l.PutRecordsMaxBytes = 10 << 20
+	}
+	if l.GetRecordsMaxRecords <= 0 {
+		l.GetRecordsMaxRecords = 10000
+	}
+	if l.GetRecordsMaxBytes <= 0 {
+		l.GetRecordsMaxBytes = 10 << 20
+	}
+	if l.ShardLimit <= 0 {
+		l.ShardLimit = 1000
+	}
+	if l.OnDemandStreamLimit <= 0 {
+		l.OnDemandStreamLimit = 50
+	}
+}
+
+// Options configure a Handler. The zero value of a field means its
+// default.
+type Options struct {
+	// Region and AccountID appear in ARNs and messages. Defaults us-east-1
+	// and 000000000000.
+	Region    string
+	AccountID string
+	// StatusDelay is how long a stream stays CREATING after CreateStream,
+	// and DELETING after DeleteStream, before it is ACTIVE or gone. Zero
+	// makes both transitions happen before the call returns.
+	StatusDelay time.Duration
+	// IteratorKey signs shard iterators and pagination tokens (HMAC-SHA256).
+	// Keep it stable across restarts so iterators stay valid. Required: at
+	// least 16 bytes.
+	IteratorKey []byte
+	// Limits bound requests.
+	Limits Limits
+	// Logger receives server faults; nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the Kinesis Data Streams API over HTTP (POST / with
+// X-Amz-Target). It is safe for concurrent use.
+type Handler struct {
+	store   Store
+	opts    Options
+	maxBody int64
+
+	// lifecycle tracks pending status transitions (CREATING → ACTIVE,
+	// DELETING → gone).
+	lifecycle lifecycle
+}
+
+// New returns a Handler over store. It finishes status transitions left
+// pending by an earlier process (CREATING streams become ACTIVE, DELETING
+// ones are deleted).
+func New(store Store, opts Options) (*Handler, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.IteratorKey) < 16 {
+		return nil, errShortKey
+	}
+	opts.Limits.ensureDefaults()
+	h := &Handler{store: store, opts: opts}
+	// Base64 inflates by 4/3; allow room for keys and JSON punctuation.
+	maxPayload := max(opts.Limits.PutRecordsMaxBytes, opts.Limits.MaxRecordSize, maxRecordSizeCeiling)
+	h.maxBody = int64(maxPayload)/3*4 + int64(opts.Limits.PutRecordsMaxRecords)*1024 + 1<<20
+	h.lifecycle.init()
+	if err := h.recoverTransitions(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Close finishes pending status transitions at once and stops accepting
+// new ones. It is idempotent.
+func (h *Handler) Close() {
+	h.lifecycle.close(h)
+}
+
+// operation is one API operation: it decodes its input from the request,
+// and returns its output (nil for an empty body) or an error.
+type operation func(h *Handler, ctx context.Context, req *awsproto.Request) (any, error)
+
+// op adapts a typed handler to an operation.
+func op[In any](fn func(h *Handler, ctx context.Context, in *In) (any, error)) operation {
+	return func(h *Handler, ctx context.Context, req *awsproto.Request) (any, error) {
+		in := new(In)
+		if e := awsproto.Decode(req.Format, req.Body, in); e != nil {
+			return nil, e
+		}
+		return fn(h, ctx, in)
+	}
+}
+
+// operations is the dispatch table, by X-Amz-Target operation name.
+var operations map[string]operation
+
+func init() {
+	operations = map[string]operation{
+		"CreateStream":                  op((*Handler).createStream),
+		"DeleteStream":                  op((*Handler).deleteStream),
+		"DescribeStream":                op((*Handler).describeStream),
+		"DescribeStreamSummary":         op((*Handler).describeStreamSummary),
+		"ListStreams":                   op((*Handler).listStreams),
+		"ListShards":                    op((*Handler).listShards),
+		"PutRecord":                     op((*Handler).putRecord),
+		"PutRecords":                    (*Handler).putRecords,
+		"GetShardIterator":              op((*Handler).getShardIterator),
+		"GetRecords":                    op((*Handler).getRecords),
+		"IncreaseStreamRetentionPeriod": op((*Handler).increaseRetention),
+		"DecreaseStreamRetentionPeriod": op((*Handler).decreaseRetention),
+		"AddTagsToStream":               op((*Handler).addTagsToStream),
+		"RemoveTagsFromStream":          op((*Handler).removeTagsFromStream),
+		"ListTagsForStream":             op((*Handler).listTagsForStream),
+		"TagResource":                   op((*Handler).tagResource),
+		"UntagResource":                 op((*Handler).untagResource),
+		"ListTagsForResource":           op((*Handler).listTagsForResource),
+		"DescribeLimits":                op((*Handler).describeLimits),
+	}
+}
+
+func knownOperation(name string) bool {
+	_, ok := operations[name]
+	return ok
+}
+
+// ServeHTTP handles one API call: it parses the protocol envelope,
+// dispatches on the operation, and writes the result or the error.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	req, xml, perr := awsproto.ParseRequest(r, ServiceName, knownOperation, h.maxBody)
+	if perr != nil {
+		if xml {
+			awsproto.WriteXMLError(w, perr)
+		} else {
+			format, _ := awsproto.FormatOf(r.Header.Get("Content-Type"))
+			awsproto.WriteError(w, format, perr)
+		}
+		return
+	}
+	defer req.Release()
+	out, err := operations[req.Operation](h, r.Context(), req)
+	if err != nil {
+		h.writeError(w, req, err)
+		return
+	}
+	if out == nil {
+		awsproto.WriteBody(w, req.Format, nil)
+		return
+	}
+	if err := awsproto.WriteResponse(w, req.Format, out); err != nil {
+		h.writeError(w, req, err)
+	}
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, req *awsproto.Request, err error) {
+	e, internal := toAPIError(err)
+	if internal {
+		h.opts.Logger.Error("request failed", "operation", req.Operation, "error", err)
+	}
+	awsproto.WriteError(w, req.Format, e)
+}
+
+// lifecycle holds the timers of pending status transitions.
+type lifecycle struct {
+	mu      sync.Mutex
+	closed  bool
+	pending map[*time.Timer]func()
+	wg      sync.WaitGroup
+}
+
+func (l *lifecycle) init() { l.pending = make(map[*time.Timer]func()) }
+
+// after runs fn after delay, or at once (synchronously) when delay is 0
+// or the handler is closed.
+func (l *lifecycle) after(delay time.Duration, fn func()) {
+	l.mu.Lock()
+	if delay <= 0 || l.closed {
+		l.mu.Unlock()
+		fn()
+		return
+	}
+	var t *time.Timer
+	l.wg.Add(1)
+	t = time.AfterFunc(delay, func() {
+		l.mu.Lock()
+		_, ok := l.pending[t]
+		delete(l.pending, t)
+		l.mu.Unlock()
+		if ok {
+			fn()
+		}
+		l.wg.Done()
+	})
+	l.pending[t] = fn
+	l.mu.Unlock()
+}
+
+func (l *lifecycle) close(h *Handler) {
+	l.mu.Lock()
+	l.closed = true
+	var run []func()
+	for t, fn := range l.pending {
+		// A timer that already fired runs fn itself; wg.Wait waits for it.
+		if t.Stop() {
+			run = append(run, fn)
+			delete(l.pending, t)
+			l.wg.Done()
+		}
+	}
+	l.mu.Unlock()
+	for _, fn := range run {
+		fn()
+	}
+	l.wg.Wait()
+}
