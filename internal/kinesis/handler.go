@@ -2,6 +2,8 @@ package kinesis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -184,6 +186,7 @@ func knownOperation(name string) bool {
 // ServeHTTP handles one API call: it parses the protocol envelope,
 // dispatches on the operation, and writes the result or the error.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Amzn-Requestid", newRequestID())
 	req, xml, perr := awsproto.ParseRequest(r, ServiceName, knownOperation, h.maxBody)
 	if perr != nil {
 		if xml {
@@ -215,6 +218,25 @@ func (h *Handler) writeError(w http.ResponseWriter, req *awsproto.Request, err e
 		h.opts.Logger.Error("request failed", "operation", req.Operation, "error", err)
 	}
 	awsproto.WriteError(w, req.Format, e)
+}
+
+// newRequestID returns a random UUID (version 4), as AWS request IDs are.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
 }
 
 // lifecycle holds the timers of pending status transitions.

@@ -1,0 +1,268 @@
+// Package server is the composition root of eddy serve: it opens the store
+// from the configuration, builds the API handlers on it, serves them over
+// HTTP, and shuts everything down in order.
+//
+// Lifecycle: New opens the store (recovering it) and prepares the
+// handlers; Start listens and serves in the background; Close stops
+// accepting requests, lets in-flight ones finish, completes pending
+// stream status transitions, and closes (flushes and fsyncs) the store.
+// Serve is Start, then Close when its context ends.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/eddy-streaming/eddy/internal/config"
+	"github.com/eddy-streaming/eddy/internal/kinesis"
+	"github.com/eddy-streaming/eddy/internal/storage"
+)
+
+// The store must satisfy the interface the Kinesis API reaches it through.
+var _ kinesis.Store = (*storage.Store)(nil)
+
+// keyFile is the name, in the data directory, of the key that signs shard
+// iterators and pagination tokens.
+const keyFile = "server.key"
+
+// Server is a running eddy server.
+type Server struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	store   *storage.Store
+	kinesis *kinesis.Handler
+	http    *http.Server
+
+	mu       sync.Mutex
+	listener net.Listener
+	served   chan struct{} // closed when the HTTP server stops serving
+	serveErr error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New validates cfg, opens the store in cfg.DataDir and builds the
+// handlers. logger may be nil (logs are discarded). Call Close to release
+// the store, even if Start is never called.
+func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	fsync, err := storage.ParseFsyncPolicy(cfg.Fsync)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := loadOrCreateKey(filepath.Join(cfg.DataDir, keyFile))
+	if err != nil {
+		return nil, err
+	}
+	store, err := storage.Open(storage.Options{
+		Dir:           cfg.DataDir,
+		Fsync:         fsync,
+		FsyncInterval: cfg.FsyncInterval,
+		MaxRecordSize: config.MaxRecordSizeCeiling,
+		Logger:        logger.With("component", "storage"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	l := cfg.Limits
+	kh, err := kinesis.New(store, kinesis.Options{
+		Region:      cfg.Region,
+		AccountID:   cfg.AccountID,
+		StatusDelay: cfg.StatusDelay,
+		IteratorKey: key,
+		Limits: kinesis.Limits{
+			MaxRecordSize:        l.MaxRecordSize,
+			PutRecordsMaxRecords: l.PutRecordsMaxRecords,
+			PutRecordsMaxBytes:   l.PutRecordsMaxBytes,
+			GetRecordsMaxRecords: l.GetRecordsMaxRecords,
+			GetRecordsMaxBytes:   l.GetRecordsMaxBytes,
+			ShardLimit:           l.ShardLimit,
+			OnDemandStreamLimit:  l.OnDemandStreamLimit,
+		},
+		Logger: logger.With("component", "kinesis"),
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("start kinesis api: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, served: make(chan struct{})}
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// routes is the HTTP mux: the AWS APIs on POST / (dispatched on
+// X-Amz-Target) and GET /health.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", s.health)
+	mux.Handle("/", s.kinesis)
+	return mux
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	status, code := "ok", http.StatusOK
+	if err := s.store.WriteErr(); err != nil {
+		status, code = "degraded: "+err.Error(), http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
+}
+
+// Start listens on cfg.Listen and serves in the background.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener != nil {
+		return errors.New("server already started")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.listener = ln
+	go func() {
+		defer close(s.served)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.mu.Lock()
+			s.serveErr = err
+			s.mu.Unlock()
+			s.logger.Error("http server stopped", "error", err)
+		}
+	}()
+	s.logger.Info("listening", "addr", ln.Addr().String(), "data_dir", s.cfg.DataDir, "fsync", s.cfg.Fsync)
+	return nil
+}
+
+// Addr returns the address the server listens on (host:port), or "" before
+// Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Serve starts the server and blocks until ctx is done or the HTTP server
+// fails, then closes it with a shutdown grace period of 30 s.
+func (s *Server) Serve(ctx context.Context) error {
+	if err := s.Start(); err != nil {
+		_ = s.Close(context.Background())
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-s.served:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := s.Close(shutdownCtx)
+	s.mu.Lock()
+	serveErr := s.serveErr
+	s.mu.Unlock()
+	return errors.Join(serveErr, err)
+}
+
+// Close shuts the server down: it stops accepting connections, waits for
+// in-flight requests until ctx is done (then drops them), completes
+// pending stream transitions, and closes the store. It is idempotent.
+func (s *Server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		s.mu.Lock()
+		started := s.listener != nil
+		s.mu.Unlock()
+		if started {
+			if err := s.http.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("shut down http: %w", err))
+				_ = s.http.Close()
+			}
+		}
+		s.kinesis.Close()
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+		s.closeErr = errors.Join(errs...)
+		s.logger.Info("stopped")
+	})
+	return s.closeErr
+}
+
+// loadOrCreateKey reads the 32-byte server key at path, creating it
+// (atomically, fsynced) if it does not exist.
+func loadOrCreateKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		if len(key) < 32 {
+			return nil, fmt.Errorf("server key %s is too short (%d bytes)", path, len(key))
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read server key: %w", err)
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generate server key: %w", err)
+	}
+	if err := writeFileAtomic(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("write server key: %w", err)
+	}
+	return key, nil
+}
+
+// writeFileAtomic writes data to path via a temporary file, fsyncs it,
+// renames it into place and fsyncs the directory.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}
