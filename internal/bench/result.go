@@ -123,7 +123,7 @@ func (r *Result) WriteText(w io.Writer) error {
 	default:
 		fate = ", existing"
 	}
-	fmt.Fprintf(&b, "stream      %s (%d shards%s)\n", r.Stream, r.Shards, fate)
+	fmt.Fprintf(&b, "stream      %s (%d shard%s%s)\n", r.Stream, r.Shards, plural(r.Shards), fate)
 	load := fmt.Sprintf("%d × %d B records", r.BatchSize, r.RecordSize)
 	if r.API == "PutRecord" {
 		load = fmt.Sprintf("one %d B record", r.RecordSize)
