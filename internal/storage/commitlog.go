@@ -48,6 +48,13 @@ type commitLog struct {
 	wake    chan struct{}
 	stopped chan struct{}
 
+	// Under FsyncAlways the committer hands written groups to the syncer
+	// goroutine, which fsyncs, publishes and acknowledges them, so that the
+	// next group is written while the previous one is being fsynced.
+	syncCh     chan *commitGroup
+	syncerDone chan struct{}
+	inSync     sync.WaitGroup // groups handed to the syncer, not yet done
+
 	// Owned by the committer goroutine (and by Open before it starts).
 	active        *segmentFile
 	activeSize    int64
@@ -100,8 +107,65 @@ func (l *commitLog) fail(cause error) error {
 	return l.failed
 }
 
+// commitGroup is a set of batches written together.
+type commitGroup struct {
+	seg   *segmentFile
+	batch []*pendingBatch
+}
+
 func (l *commitLog) start() {
+	if l.policy == FsyncAlways {
+		l.syncCh = make(chan *commitGroup, 64)
+		l.syncerDone = make(chan struct{})
+		go l.syncer()
+	}
 	go l.run()
+}
+
+// syncer fsyncs written groups, then publishes and acknowledges them in
+// order. It takes every group waiting so that one fsync covers them all.
+func (l *commitLog) syncer() {
+	defer close(l.syncerDone)
+	for g := range l.syncCh {
+		groups := []*commitGroup{g}
+	drain:
+		for {
+			select {
+			case g, ok := <-l.syncCh:
+				if !ok {
+					break drain
+				}
+				groups = append(groups, g)
+			default:
+				break drain
+			}
+		}
+		err := l.err()
+		if err == nil {
+			var last *segmentFile
+			for _, g := range groups {
+				if g.seg == last {
+					continue
+				}
+				last = g.seg
+				l.syncs.Add(1)
+				if serr := g.seg.file.Sync(); serr != nil {
+					err = l.fail(fmt.Errorf("fsync segment %d: %w", g.seg.id, serr))
+					break
+				}
+			}
+		}
+		for _, g := range groups {
+			if err == nil {
+				for _, p := range g.batch {
+					p.shard.publish(g.seg, p.entry)
+				}
+				l.commits.Add(1)
+			}
+			finish(g.batch, err)
+			l.inSync.Done()
+		}
+	}
 }
 
 func (l *commitLog) run() {
@@ -130,22 +194,25 @@ func (l *commitLog) run() {
 			}
 			continue
 		}
-		l.commit(batch)
-		clear(batch)
-		l.spare = batch
+		if l.commit(batch) {
+			clear(batch)
+			l.spare = batch
+		}
 	}
 }
 
-// commit writes, fsyncs (per policy) and publishes one group of batches.
-func (l *commitLog) commit(batch []*pendingBatch) {
+// commit writes one group of batches, then (FsyncAlways) hands it to the
+// syncer or (otherwise) publishes it. It reports whether the batch slice
+// may be reused.
+func (l *commitLog) commit(batch []*pendingBatch) bool {
 	if err := l.err(); err != nil {
 		finish(batch, err)
-		return
+		return true
 	}
 	if l.activeSize >= l.segmentSize {
 		if err := l.roll(); err != nil {
 			finish(batch, l.fail(err))
-			return
+			return true
 		}
 	}
 	pos := l.activeSize
@@ -179,22 +246,24 @@ func (l *commitLog) commit(batch []*pendingBatch) {
 	}
 	if werr != nil {
 		finish(batch, l.fail(fmt.Errorf("write segment %d: %w", l.active.id, werr)))
-		return
+		return true
 	}
 	l.activeSize = pos
-	l.dirty = true
-	if l.policy == FsyncAlways {
-		if err := l.sync(); err != nil {
-			finish(batch, l.fail(err))
-			return
-		}
+	for _, p := range batch {
+		l.activeEntries = append(l.activeEntries, p.entry)
 	}
+	if l.policy == FsyncAlways {
+		l.inSync.Add(1)
+		l.syncCh <- &commitGroup{seg: l.active, batch: batch}
+		return false
+	}
+	l.dirty = true
 	for _, p := range batch {
 		p.shard.publish(l.active, p.entry)
-		l.activeEntries = append(l.activeEntries, p.entry)
 	}
 	l.commits.Add(1)
 	finish(batch, nil)
+	return true
 }
 
 func finish(batch []*pendingBatch, err error) {
@@ -229,6 +298,13 @@ func (l *commitLog) syncIfDirty() {
 // roll seals the active segment (fsync, write its index atomically) and
 // starts the next one.
 func (l *commitLog) roll() error {
+	// Every group written to the old segment is fsynced and published
+	// before it is sealed.
+	l.inSync.Wait()
+	if err := l.err(); err != nil {
+		return err
+	}
+	l.dirty = l.dirty || l.policy == FsyncAlways
 	if err := l.sync(); err != nil {
 		return err
 	}
@@ -273,6 +349,10 @@ func (l *commitLog) close() error {
 	default:
 	}
 	<-l.stopped
+	if l.syncCh != nil {
+		close(l.syncCh)
+		<-l.syncerDone
+	}
 	if l.err() != nil {
 		return nil // already reported to every appender
 	}

@@ -258,6 +258,9 @@ func (s *Store) openActive(id uint64) error {
 			return fmt.Errorf("fsync segment %d: %w", id, err)
 		}
 		res = segment.ScanResult{SegmentID: id, ValidSize: segment.HeaderSize}
+	} else if res.TailErr != nil && !errors.Is(res.TailErr, segment.ErrShort) && !errors.Is(res.TailErr, segment.ErrCorrupt) {
+		// An IO error is not a torn write: truncating would cut good data.
+		return fmt.Errorf("scan segment %d: %w", id, res.TailErr)
 	} else if res.ValidSize < size {
 		s.opts.Logger.Warn("truncating torn tail of the data log",
 			"segment", id, "valid_bytes", res.ValidSize, "size", size, "reason", res.TailErr)

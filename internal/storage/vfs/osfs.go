@@ -125,8 +125,10 @@ func (f *osFile) ReadAt(p []byte, off int64) (int, error) {
 	return f.file.ReadAt(p, off)
 }
 
+// Sync flushes the file's data, and the metadata needed to read it back
+// (its size), to stable storage: fdatasync where the system has it.
 func (f *osFile) Sync() error {
-	return f.file.Sync()
+	return datasync(f.file)
 }
 
 func (f *osFile) Truncate(size int64) error {
