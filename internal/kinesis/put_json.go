@@ -116,6 +116,9 @@ func (s *putScanner) blob(dst *[]byte) bool {
 	if !ok {
 		return false
 	}
+	if len(raw)%4 != 0 {
+		return false // not padded base64: let the generic decoder word the error
+	}
 	n := base64.StdEncoding.DecodedLen(len(raw))
 	if n == 0 {
 		*dst = []byte{}
