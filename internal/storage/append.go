@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -24,40 +25,56 @@ func (s *Store) Put(ctx context.Context, stream string, recs []Record) ([]PutRes
 	if err := s.checkOpen(ctx); err != nil {
 		return nil, err
 	}
-	st, err := s.stream(stream)
-	if err != nil {
-		return nil, err
-	}
 	results := make([]PutResult, len(recs))
-	groups := make(map[*shardState][]int, 4)
-	var order []*shardState
+	todo := make([]int, 0, len(recs))
 	for i := range recs {
 		if err := s.checkRecord(&recs[i]); err != nil {
 			results[i].Err = err
 			continue
 		}
-		key, err := hashKeyOf(&recs[i])
+		todo = append(todo, i)
+	}
+	// A shard may close (reshard) between routing and appending; its
+	// records are then routed again on the new layout.
+	for attempt := 0; len(todo) > 0; attempt++ {
+		st, err := s.stream(stream)
 		if err != nil {
-			results[i].Err = err
-			continue
+			return nil, err
 		}
-		sh := st.route(key)
-		if sh == nil {
-			results[i].Err = fmt.Errorf("no open shard for hash key %s: %w", key, ErrShardNotFound)
-			continue
+		groups := make(map[*shardState][]int, 4)
+		var order []*shardState
+		for _, i := range todo {
+			key, err := hashKeyOf(&recs[i])
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			sh := st.route(key)
+			if sh == nil {
+				results[i].Err = fmt.Errorf("no open shard for hash key %s: %w", key, ErrShardNotFound)
+				continue
+			}
+			if _, ok := groups[sh]; !ok {
+				order = append(order, sh)
+			}
+			groups[sh] = append(groups[sh], i)
 		}
-		if _, ok := groups[sh]; !ok {
-			order = append(order, sh)
+		var wg sync.WaitGroup
+		var pending []*pendingBatch
+		for _, sh := range order {
+			pending = s.appendShard(sh, recs, groups[sh], results, &wg, pending)
 		}
-		groups[sh] = append(groups[sh], i)
+		wg.Wait()
+		s.settle(pending, recs, results)
+		next := todo[:0]
+		for _, i := range todo {
+			if attempt < 3 && errors.Is(results[i].Err, ErrShardClosed) {
+				results[i] = PutResult{}
+				next = append(next, i)
+			}
+		}
+		todo = next
 	}
-	var wg sync.WaitGroup
-	var pending []*pendingBatch
-	for _, sh := range order {
-		pending = s.appendShard(sh, recs, groups[sh], results, &wg, pending)
-	}
-	wg.Wait()
-	s.settle(pending, recs, results)
 	return results, nil
 }
 
