@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -24,6 +26,8 @@ type benchFlags struct {
 	quiet   bool
 	noRead  bool
 	pollSet bool
+	// cpuProfile is a file for a CPU profile of the benchmark client.
+	cpuProfile string
 }
 
 func newBenchCmd() *cobra.Command {
@@ -78,6 +82,8 @@ interrupted.`,
 	fs.BoolVar(&c.Keep, "keep", false, "keep the stream the benchmark created")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark client to this file")
+	_ = fs.MarkHidden("cpuprofile")
 	return cmd
 }
 
@@ -93,6 +99,11 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	if f.client.awsEndpoint() && !f.pollSet {
 		cfg.PollInterval = 200 * time.Millisecond
 	}
+	if os.Getenv("GOGC") == "" {
+		// The SDK allocates a lot per call (request bodies, decoded
+		// records); collecting less often leaves more CPU to the load.
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kc, err := f.client.newClient(ctx, clientOptions{
@@ -103,6 +114,13 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	})
 	if err != nil {
 		return err
+	}
+	if f.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	stderr := cmd.ErrOrStderr()
 	progress := newProgressPrinter(stderr)
@@ -183,4 +201,21 @@ func (p *progressPrinter) finish() {
 func isTerminal(f *os.File) bool {
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// startCPUProfile writes a CPU profile to path until the returned function
+// is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
