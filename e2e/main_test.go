@@ -126,3 +126,16 @@ func (ts *testServer) readAll(t *testing.T, it string) []types.Record {
 }
 
 func shardID(i int) string { return fmt.Sprintf("shardId-%012d", i) }
+
+// newServer starts a server from cfg; the caller closes it.
+func newServer(cfg config.Config) (*server.Server, error) {
+	srv, err := server.New(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		_ = srv.Close(context.Background())
+		return nil, err
+	}
+	return srv, nil
+}

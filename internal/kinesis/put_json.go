@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 
 	"github.com/eddy-streaming/eddy/internal/awsproto"
@@ -72,7 +73,15 @@ func (s *putScanner) rawString() (raw []byte, ok bool) {
 		return nil, false
 	}
 	start := s.pos + 1
-	for i := start; i < len(s.buf); i++ {
+	i := start
+	// Skip eight plain bytes at a time: none is '"', '\\', a control
+	// character or non-ASCII.
+	for ; i+8 <= len(s.buf); i += 8 {
+		if special(binary.LittleEndian.Uint64(s.buf[i:])) {
+			break
+		}
+	}
+	for ; i < len(s.buf); i++ {
 		c := s.buf[i]
 		if c == '"' {
 			s.pos = i + 1
@@ -83,6 +92,22 @@ func (s *putScanner) rawString() (raw []byte, ok bool) {
 		}
 	}
 	return nil, false
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special reports whether any byte of w is '"', '\\', below 0x20 or
+// 0x80 and above (SWAR: a byte's high bit flags it).
+func special(w uint64) bool {
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	zeroQuote := (quote - ones) &^ quote
+	zeroBackslash := (backslash - ones) &^ backslash
+	control := (w - ones*0x20) &^ w
+	return (zeroQuote|zeroBackslash|control|w)&highs != 0
 }
 
 // optString reads a string or null into *dst.

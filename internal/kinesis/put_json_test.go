@@ -1,6 +1,10 @@
 package kinesis
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,4 +76,46 @@ func FuzzDecodePutRecordsJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		requireSameAsGeneric(t, body)
 	})
+}
+
+func TestSpecialMatchesBytewise(t *testing.T) {
+	check := func(b [8]byte) {
+		want := false
+		for _, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				want = true
+			}
+		}
+		w := uint64(0)
+		for i := 7; i >= 0; i-- {
+			w = w<<8 | uint64(b[i])
+		}
+		require.Equal(t, want, special(w), "%q", b[:])
+	}
+	for c := range 256 {
+		for pos := range 8 {
+			b := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			b[pos] = byte(c)
+			check(b)
+			b = [8]byte{0x21, 0x7f, 0x23, 0x5b, 0x5d, 0x21, 0x7f, 0x21}
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+}
+
+func BenchmarkDecodePutRecordsJSON(b *testing.B) {
+	records := make([]map[string]string, 500)
+	data := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), 1024))
+	for i := range records {
+		records[i] = map[string]string{"Data": data, "PartitionKey": fmt.Sprintf("key-%d", i)}
+	}
+	body, _ := json.Marshal(map[string]any{"StreamName": "bench", "Records": records})
+	b.SetBytes(500 * 1024)
+	for b.Loop() {
+		var in putRecordsInput
+		if err := decodePutRecordsJSON(body, &in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
