@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,12 +21,14 @@ func init() { commands = append(commands, newBenchCmd) }
 
 // benchFlags are the flags of `eddy bench`.
 type benchFlags struct {
-	client  clientFlags
-	config  bench.Config
-	asJSON  bool
-	quiet   bool
-	noRead  bool
-	pollSet bool
+	client clientFlags
+	config bench.Config
+	asJSON bool
+	// jsonFile, if set, also receives the JSON result.
+	jsonFile string
+	quiet    bool
+	noRead   bool
+	pollSet  bool
 	// cpuProfile is a file for a CPU profile of the benchmark client.
 	cpuProfile string
 }
@@ -81,6 +84,7 @@ interrupted.`,
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", d.DrainTimeout, "how long consumers keep reading after producers stop")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the stream the benchmark created")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+	fs.StringVar(&f.jsonFile, "json-file", "", "also write the JSON result to this file")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark client to this file")
 	_ = fs.MarkHidden("cpuprofile")
@@ -138,6 +142,11 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 		if werr := writeBenchResult(cmd.OutOrStdout(), res, f.asJSON); werr != nil && err == nil {
 			err = werr
 		}
+		if f.jsonFile != "" {
+			if werr := writeBenchJSONFile(f.jsonFile, res); werr != nil && err == nil {
+				err = werr
+			}
+		}
 	}
 	switch {
 	case err != nil:
@@ -158,6 +167,18 @@ func writeBenchResult(w io.Writer, res *bench.Result, asJSON bool) error {
 		return enc.Encode(res)
 	}
 	return res.WriteText(w)
+}
+
+// writeBenchJSONFile writes the JSON result to path.
+func writeBenchJSONFile(path string, res *bench.Result) error {
+	var b bytes.Buffer
+	if err := writeBenchResult(&b, res, true); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write JSON result: %w", err)
+	}
+	return nil
 }
 
 // progressPrinter shows benchmark progress: one line rewritten every second
