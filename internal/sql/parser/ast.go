@@ -288,7 +288,7 @@ type FuncCall struct {
 	Star        bool // COUNT(*)
 	Distinct    bool
 	IgnoreNulls bool
-	FromLast    bool     // NTH_VALUE ... FROM LAST
+	FromLast    bool        // NTH_VALUE ... FROM LAST
 	Over        *WindowSpec // OVER (...) or OVER name (Base set, nothing else)
 }
 
@@ -342,10 +342,10 @@ type PositionExpr struct {
 
 // Substring is SUBSTRING(s FROM start [FOR length]).
 type Substring struct {
-	At     Pos
-	S      Expr
-	From   Expr
-	For    Expr
+	At   Pos
+	S    Expr
+	From Expr
+	For  Expr
 }
 
 // Trim is TRIM([BOTH|LEADING|TRAILING] [chars] FROM s).
@@ -428,8 +428,8 @@ func (*Cursor) exprNode()       {}
 func (*Paren) exprNode()        {}
 
 // Position implementations.
-func (e *Literal) Position() Pos      { return e.At }
-func (e *IntervalLit) Position() Pos  { return e.At }
+func (e *Literal) Position() Pos     { return e.At }
+func (e *IntervalLit) Position() Pos { return e.At }
 func (e *ColumnRef) Position() Pos {
 	if e.Qualifier != nil {
 		return e.Qualifier.Pos

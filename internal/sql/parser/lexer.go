@@ -12,13 +12,13 @@ type TokenKind int
 
 // Token kinds.
 const (
-	EOF TokenKind = iota
-	Word          // unquoted identifier or keyword, folded to upper case
-	QuotedIdent   // "double quoted", case kept
-	String        // 'single quoted', quotes removed, '' unescaped
-	Number        // 123, 1.5, 1e3
-	BinaryString  // X'0AFF'
-	Op            // punctuation and operators
+	EOF          TokenKind = iota
+	Word                   // unquoted identifier or keyword, folded to upper case
+	QuotedIdent            // "double quoted", case kept
+	String                 // 'single quoted', quotes removed, '' unescaped
+	Number                 // 123, 1.5, 1e3
+	BinaryString           // X'0AFF'
+	Op                     // punctuation and operators
 )
 
 func (k TokenKind) String() string {
@@ -73,7 +73,9 @@ type Error struct {
 	Msg string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Pos.Line, e.Pos.Col, e.Msg) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+}
 
 // Lex splits src into tokens. The last token is always EOF.
 func Lex(src string) ([]Token, error) {
