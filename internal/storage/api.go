@@ -76,7 +76,27 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// Keyring supplies the master keys of encrypted streams (streams whose
+	// Attrs[AttrEncryptionKeyID] is set). Nil means no stream can be
+	// encrypted: appends to such a stream fail with ErrKeyUnavailable.
+	Keyring Keyring
 }
+
+// Keyring resolves master keys for encryption at rest. *keyring.Keyring
+// satisfies it.
+type Keyring interface {
+	// Current returns the newest version of a key, to encrypt with.
+	Current(keyID string) (version uint32, key []byte, err error)
+	// Key returns a given version of a key, to decrypt with.
+	Key(keyID string, version uint32) ([]byte, error)
+}
+
+// AttrEncryptionKeyID is the catalog attribute (catalog.Stream.Attrs) naming
+// the key a stream's new records are encrypted with; empty or absent means
+// new records are stored in plain text. Records keep the key they were
+// written with, so turning encryption on or off, or rotating the key,
+// never makes older records unreadable.
+const AttrEncryptionKeyID = "encryption_key_id"
 
 // DefaultOptions returns the defaults for the given data directory.
 func DefaultOptions(dir string) Options {
@@ -198,5 +218,8 @@ var (
 	// Reads keep working.
 	ErrWriteRefused = errors.New("log refuses writes after an earlier IO error")
 	ErrClosed       = errors.New("store is closed")
+	// ErrKeyUnavailable is returned (joined with the cause) when the key of
+	// an encrypted stream or batch cannot be had from the keyring.
+	ErrKeyUnavailable = errors.New("encryption key unavailable")
 	ErrCorrupt      = errors.New("corrupt data")
 )

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"crypto/rand"
 	"context"
 	"errors"
 	"fmt"
@@ -157,6 +158,18 @@ func (s *Store) appendShard(sh *shardState, recs []Record, idx []int, results []
 	if err := s.log.err(); err != nil {
 		return fail(err)
 	}
+	var keyRef segment.KeyRef
+	var key []byte
+	if id := *sh.stream.encKeyID.Load(); id != "" {
+		if s.opts.Keyring == nil {
+			return fail(fmt.Errorf("stream %q is encrypted with %q but no keyring is configured: %w", sh.stream.name, id, ErrKeyUnavailable))
+		}
+		version, k, err := s.opts.Keyring.Current(id)
+		if err != nil {
+			return fail(fmt.Errorf("stream %q: %w", sh.stream.name, errors.Join(ErrKeyUnavailable, err)))
+		}
+		keyRef, key = segment.KeyRef{ID: id, Version: version}, k
+	}
 	now := s.opts.Now().UnixMilli()
 	if now < sh.lastArrival {
 		now = sh.lastArrival
@@ -173,9 +186,19 @@ func (s *Store) appendShard(sh *shardState, recs []Record, idx []int, results []
 			end++
 		}
 		first := sh.nextOffset
-		frame := segment.AppendBatch(nil, segment.BatchHeader{
-			ShardUID: sh.uid, FirstOffset: first, ArrivalMillis: now,
-		}, segRecs)
+		hdr := segment.BatchHeader{ShardUID: sh.uid, FirstOffset: first, ArrivalMillis: now}
+		var frame []byte
+		if key != nil {
+			var err error
+			if frame, err = segment.AppendEncryptedBatch(nil, hdr, segRecs, keyRef, key, rand.Reader); err != nil {
+				for _, i := range idx[start:] {
+					results[i].Err = fmt.Errorf("encrypt batch: %w", errors.Join(ErrKeyUnavailable, err))
+				}
+				return pending
+			}
+		} else {
+			frame = segment.AppendBatch(nil, hdr, segRecs)
+		}
 		p := &pendingBatch{
 			shard: sh, frame: frame, done: wg,
 			entry: segment.Entry{ShardUID: sh.uid, FirstOffset: first, Count: uint32(end - start), ArrivalMillis: now},

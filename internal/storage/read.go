@@ -222,6 +222,14 @@ func (s *Store) read(sh *shardState, from uint64, maxRecords, maxBytes int) (Rea
 			if err != nil || h.ShardUID != sh.uid || h.FirstOffset != e.FirstOffset || h.Count != e.Count {
 				return ReadResult{}, false, fmt.Errorf("batch at segment %d position %d: %w", segs[k].id, e.Position, errors.Join(ErrCorrupt, err))
 			}
+			if h.Encrypted() {
+				if recs, err = segment.DecryptBatch(b, h, s.masterKey); err != nil {
+					if !errors.Is(err, ErrKeyUnavailable) {
+						err = errors.Join(ErrCorrupt, err)
+					}
+					return ReadResult{}, false, fmt.Errorf("batch at segment %d position %d: %w", segs[k].id, e.Position, err)
+				}
+			}
 			arrival := time.UnixMilli(h.ArrivalMillis)
 			off := h.FirstOffset
 			for recs.Next() {
@@ -253,9 +261,20 @@ func (s *Store) read(sh *shardState, from uint64, maxRecords, maxBytes int) (Rea
 	}
 }
 
+// masterKey looks up the key a batch was sealed with.
+func (s *Store) masterKey(ref segment.KeyRef) ([]byte, error) {
+	if s.opts.Keyring == nil {
+		return nil, fmt.Errorf("no keyring configured: %w", ErrKeyUnavailable)
+	}
+	key, err := s.opts.Keyring.Key(ref.ID, ref.Version)
+	if err != nil {
+		return nil, errors.Join(ErrKeyUnavailable, err)
+	}
+	return key, nil
+}
+
 // lagMillis estimates how far behind the tip a reader at offset next is:
-// the time since the arrival of the next unread record, but never more
-// than the time since the tip's arrival plus the tip's age difference.
+// the time since the arrival of the next unread record.
 func (s *Store) lagMillis(sh *shardState, next uint64, endArrival int64) int64 {
 	sh.mu.RLock()
 	var arrival int64 = endArrival

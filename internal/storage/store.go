@@ -41,6 +41,7 @@ type streamState struct {
 	id        uint64
 	name      string
 	retention atomic.Int64 // time.Duration
+	encKeyID  atomic.Pointer[string]
 	shards    []*shardState
 	open      []openShard // open shards sorted by hash-key start
 }
@@ -134,6 +135,8 @@ func (s *Store) UpdateStream(name string, fn func(*catalog.Stream) error) (catal
 	}
 	if state := s.streams[name]; state != nil {
 		state.retention.Store(int64(st.Retention))
+		keyID := st.Attrs[AttrEncryptionKeyID]
+		state.encKeyID.Store(&keyID)
 	}
 	return st, nil
 }
@@ -143,6 +146,8 @@ func (s *Store) UpdateStream(name string, fn func(*catalog.Stream) error) (catal
 func (s *Store) installStreamLocked(st catalog.Stream) *streamState {
 	state := &streamState{id: st.ID, name: st.Name}
 	state.retention.Store(int64(st.Retention))
+	keyID := st.Attrs[AttrEncryptionKeyID]
+	state.encKeyID.Store(&keyID)
 	for _, m := range st.Shards {
 		sh := s.shards[m.UID]
 		if sh == nil {

@@ -32,7 +32,7 @@ const (
 	// FramePrefixSize is the size of the length and CRC that start a frame.
 	FramePrefixSize = 8
 	// BatchHeaderSize is the size of a frame's fixed fields, prefix included.
-	BatchHeaderSize = 36
+	BatchHeaderSize = 40
 	// Version is the current format version of segment and index files.
 	Version = 1
 	// MaxFrameSize bounds a frame, prefix included. Appenders split larger
@@ -88,13 +88,27 @@ func ParseHeader(b []byte) (uint64, error) {
 	return binary.LittleEndian.Uint64(b[16:24]), nil
 }
 
+// Batch flags: part of the on-disk format.
+const (
+	// FlagEncrypted marks a batch whose records are sealed with AES-256-GCM
+	// (see AppendEncryptedBatch).
+	FlagEncrypted uint32 = 1 << 0
+
+	knownFlags = FlagEncrypted
+)
+
 // BatchHeader holds the fixed fields of a batch frame.
 type BatchHeader struct {
 	ShardUID      uint64
 	FirstOffset   uint64
 	Count         uint32
 	ArrivalMillis int64
+	Flags         uint32
 }
+
+// Encrypted reports whether the batch's records are encrypted; they are
+// then read with DecryptBatch.
+func (h BatchHeader) Encrypted() bool { return h.Flags&FlagEncrypted != 0 }
 
 // Record is one record to encode.
 type Record struct {
@@ -138,6 +152,7 @@ func AppendBatch(dst []byte, h BatchHeader, recs []Record) []byte {
 	binary.LittleEndian.PutUint64(f[16:24], h.FirstOffset)
 	binary.LittleEndian.PutUint32(f[24:28], uint32(len(recs)))
 	binary.LittleEndian.PutUint64(f[28:36], uint64(h.ArrivalMillis))
+	binary.LittleEndian.PutUint32(f[36:40], 0)
 	for _, r := range recs {
 		dst = binary.AppendUvarint(dst, uint64(len(r.PartitionKey)))
 		dst = append(dst, r.PartitionKey...)
@@ -164,7 +179,8 @@ func FrameLength(prefix []byte) (int, error) {
 
 // DecodeBatch validates the frame at the start of b (length, CRC, record
 // framing) and returns its header and an iterator over its records. The
-// iterator's slices alias b.
+// iterator's slices alias b. For an encrypted batch the iterator is empty:
+// use DecryptBatch.
 func DecodeBatch(b []byte) (BatchHeader, Records, error) {
 	n, err := FrameLength(b)
 	if err != nil {
@@ -182,9 +198,17 @@ func DecodeBatch(b []byte) (BatchHeader, Records, error) {
 		FirstOffset:   binary.LittleEndian.Uint64(f[16:24]),
 		Count:         binary.LittleEndian.Uint32(f[24:28]),
 		ArrivalMillis: int64(binary.LittleEndian.Uint64(f[28:36])),
+		Flags:         binary.LittleEndian.Uint32(f[36:40]),
 	}
 	if h.Count == 0 {
 		return BatchHeader{}, Records{}, fmt.Errorf("frame with no records: %w", ErrCorrupt)
+	}
+	if h.Flags&^knownFlags != 0 {
+		return BatchHeader{}, Records{}, fmt.Errorf("frame has unknown flags %#x: %w", h.Flags, ErrCorrupt)
+	}
+	if h.Encrypted() {
+		// The records can only be checked once decrypted.
+		return h, Records{}, nil
 	}
 	recs := Records{body: f[BatchHeaderSize:], left: h.Count}
 	// Validate the record framing once, so that iteration cannot fail.

@@ -274,7 +274,8 @@ func TestBatchLayout(t *testing.T) {
 	require.Equal(t, h.FirstOffset, binary.LittleEndian.Uint64(f[16:24]))
 	require.Equal(t, uint32(2), binary.LittleEndian.Uint32(f[24:28]))
 	require.Equal(t, uint64(math.MaxUint64-1), binary.LittleEndian.Uint64(f[28:36]))
-	require.Equal(t, wantBody, f[36:])
+	require.Equal(t, uint32(0), binary.LittleEndian.Uint32(f[36:40]), "flags")
+	require.Equal(t, wantBody, f[40:])
 
 	// A hand-built frame with the same fields is byte-identical.
 	require.Equal(t, craftFrame(h.ShardUID, h.FirstOffset, 2, h.ArrivalMillis, wantBody), f)
@@ -397,8 +398,8 @@ func TestFrameLength(t *testing.T) {
 		{"empty", nil, 0, segment.ErrShort},
 		{"seven bytes", make([]byte, 7), 0, segment.ErrShort},
 		{"length 0", append(prefix(0), 0, 0, 0, 0), 0, segment.ErrCorrupt},
-		{"length 27", append(prefix(27), 0, 0, 0, 0), 0, segment.ErrCorrupt},
-		{"length 28, the minimum", append(prefix(28), 0, 0, 0, 0), 36, nil},
+		{"length 31", append(prefix(31), 0, 0, 0, 0), 0, segment.ErrCorrupt},
+		{"length 32, the minimum", append(prefix(32), 0, 0, 0, 0), 40, nil},
 		{"largest length", append(prefix(segment.MaxFrameSize-8), 0, 0, 0, 0), segment.MaxFrameSize, nil},
 		{"length over the maximum", append(prefix(segment.MaxFrameSize-7), 0, 0, 0, 0), 0, segment.ErrCorrupt},
 		{"length 0xffffffff", append(prefix(math.MaxUint32), 0, 0, 0, 0), 0, segment.ErrCorrupt},
