@@ -221,5 +221,5 @@ var (
 	// ErrKeyUnavailable is returned (joined with the cause) when the key of
 	// an encrypted stream or batch cannot be had from the keyring.
 	ErrKeyUnavailable = errors.New("encryption key unavailable")
-	ErrCorrupt      = errors.New("corrupt data")
+	ErrCorrupt        = errors.New("corrupt data")
 )

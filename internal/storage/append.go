@@ -1,8 +1,8 @@
 package storage
 
 import (
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
