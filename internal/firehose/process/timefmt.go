@@ -3,6 +3,7 @@ package process
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -188,4 +189,90 @@ func appendPadded(b []byte, v, width int) []byte {
 		b = append(b, '0')
 	}
 	return append(b, s...)
+}
+
+// GoLayout returns a time.Parse layout equivalent to the pattern, for
+// parsing. Fractions of seconds (S) must follow a '.' or ',' literal.
+func (p *Pattern) GoLayout() (string, error) {
+	var b []byte
+	for _, part := range p.parts {
+		if part.letter == 0 {
+			b = append(b, part.text...)
+			continue
+		}
+		n := part.count
+		var tok string
+		switch part.letter {
+		case 'y', 'u':
+			tok = "2006"
+			if n == 2 {
+				tok = "06"
+			}
+		case 'M', 'L':
+			switch {
+			case n >= 4:
+				tok = "January"
+			case n == 3:
+				tok = "Jan"
+			case n == 2:
+				tok = "01"
+			default:
+				tok = "1"
+			}
+		case 'd':
+			tok = "02"
+			if n == 1 {
+				tok = "2"
+			}
+		case 'D':
+			tok = "002"
+		case 'H', 'k':
+			tok = "15"
+		case 'h', 'K':
+			tok = "03"
+			if n == 1 {
+				tok = "3"
+			}
+		case 'm':
+			tok = "04"
+			if n == 1 {
+				tok = "4"
+			}
+		case 's':
+			tok = "05"
+			if n == 1 {
+				tok = "5"
+			}
+		case 'S':
+			if len(b) == 0 || (b[len(b)-1] != '.' && b[len(b)-1] != ',') {
+				return "", fmt.Errorf("fraction of second must follow '.' or ','")
+			}
+			tok = strings.Repeat("0", n)
+		case 'a':
+			tok = "PM"
+		case 'E':
+			tok = "Mon"
+			if n >= 4 {
+				tok = "Monday"
+			}
+		case 'z':
+			tok = "MST"
+		case 'Z':
+			tok = "-0700"
+		case 'X':
+			tok = "Z07:00"
+			if n == 1 || n == 2 || n == 4 {
+				tok = "Z0700"
+			}
+		case 'x':
+			tok = "-07:00"
+			if n == 1 || n == 2 || n == 4 {
+				tok = "-0700"
+			}
+		default:
+			return "", fmt.Errorf("pattern letter %q cannot be parsed", part.letter)
+		}
+		b = append(b, tok...)
+	}
+	return string(b), nil
 }
