@@ -66,9 +66,9 @@ type Converter struct {
 	columns []column
 	byKey   map[string]int
 	flat    bool
-	order   []int // column indexes in Parquet (name) order
+	order   []int       // column indexes in Parquet (name) order
 	nullRow parquet.Row // a row of nulls (flat schemas)
-	leaves  int   // number of leaf columns
+	leaves  int         // number of leaf columns
 	opts    Options
 	ts      *timestampParser
 	codec   compress.Codec

@@ -53,8 +53,8 @@ func TestFlatConversion(t *testing.T) {
 	recs := [][]byte{
 		[]byte(`{"ID":1,"Name":"a\"b","price":"12.345","ok":true,"ts":1700000000,"day":"2026-03-07","ratio":0.5,"small":7,"user.id":42,"renamed":{"x":1},"extra":[1,2]}`),
 		[]byte(`{"id":2,"name":null,"ts":"2026-03-07T09:05:04.5Z","ok":"FALSE"}`),
-		[]byte(`{"id":"x"}`),   // bad integer
-		[]byte(`[1]`),          // not an object
+		[]byte(`{"id":"x"}`),    // bad integer
+		[]byte(`[1]`),           // not an object
 		[]byte(`{"small":300}`), // out of range
 		[]byte(`{"id":3,"ts":1700000000123}`),
 	}

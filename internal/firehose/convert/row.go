@@ -298,4 +298,3 @@ func (c *Converter) parseTimestamp(kind byte, raw []byte) (int64, error) {
 	}
 	return t.UnixMilli(), nil
 }
-
