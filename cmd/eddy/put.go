@@ -104,8 +104,8 @@ func runPut(cmd *cobra.Command, f *putFlags, args []string) error {
 	if sendErr == nil {
 		sendErr = <-readErr
 	}
-	summary := fmt.Sprintf("eddy put: %d records, %d bytes to stream %s in %s",
-		p.records, p.bytes, p.stream, time.Since(start).Round(time.Millisecond))
+	summary := fmt.Sprintf("eddy put: %d %s, %d bytes to stream %s in %s",
+		p.records, plural(p.records, "record", "records"), p.bytes, p.stream, time.Since(start).Round(time.Millisecond))
 	if p.retried > 0 {
 		summary += fmt.Sprintf(", %d entries retried", p.retried)
 	}
@@ -114,6 +114,14 @@ func runPut(cmd *cobra.Command, f *putFlags, args []string) error {
 	}
 	fmt.Fprintln(cmd.ErrOrStderr(), summary)
 	return sendErr
+}
+
+// plural returns one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // putRecord is one line on its way to the stream.
