@@ -159,7 +159,9 @@ func (s *Store) installStreamLocked(st catalog.Stream) *streamState {
 		}
 		sh.stream = state
 		if m.Closed {
+			sh.mu.Lock()
 			sh.closed = true
+			sh.mu.Unlock()
 		}
 		state.shards = append(state.shards, sh)
 		if m.Open() {
