@@ -144,6 +144,12 @@ func (h *Handler) getRecords(_ context.Context, in *getRecordsInput) (any, error
 		}
 	}
 	if res.EndOfShard {
+		if !s.Shards[it.shard].Closed {
+			// The shard closed after s was read; its children are newer.
+			if s, err = h.store.Stream(it.name); err != nil {
+				return nil, h.shardNotFound(shardID, it.name)
+			}
+		}
 		out.ChildShards = childShards(s, it.shard)
 		if out.ChildShards == nil {
 			out.ChildShards = []childShard{}

@@ -95,8 +95,10 @@ type Handler struct {
 	maxBody int64
 
 	// lifecycle tracks pending status transitions (CREATING → ACTIVE,
-	// DELETING → gone).
+	// DELETING → gone, UPDATING → ACTIVE).
 	lifecycle lifecycle
+	// reshardMu serializes changes of shard layout (reshard.go).
+	reshardMu sync.Mutex
 }
 
 // New returns a Handler over store. It finishes status transitions left
@@ -175,6 +177,9 @@ func init() {
 		"UntagResource":                 op((*Handler).untagResource),
 		"ListTagsForResource":           op((*Handler).listTagsForResource),
 		"DescribeLimits":                op((*Handler).describeLimits),
+		"SplitShard":                    op((*Handler).splitShard),
+		"MergeShards":                   op((*Handler).mergeShards),
+		"UpdateShardCount":              op((*Handler).updateShardCount),
 	}
 }
 

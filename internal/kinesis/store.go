@@ -20,4 +20,12 @@ type Store interface {
 	Put(ctx context.Context, stream string, recs []storage.Record) ([]storage.PutResult, error)
 	Seek(stream string, shard uint32, pos storage.Position) (uint64, error)
 	Read(stream string, shard uint32, from uint64, maxRecords, maxBytes int) (storage.ReadResult, error)
+	// Wait blocks until a record at or after offset from is readable, the
+	// shard closes, or ctx is done; SubscribeToShard pushes on it.
+	Wait(ctx context.Context, stream string, shard uint32, from uint64) error
+	// Tip returns the offset one past the shard's last record.
+	Tip(stream string, shard uint32) (next uint64, lastArrival time.Time, err error)
+	// Reshard closes open shards and creates new ones in one transaction
+	// (SplitShard, MergeShards, UpdateShardCount, on-demand scaling).
+	Reshard(ctx context.Context, stream string, close []uint32, create []storage.NewShard) (catalog.Stream, error)
 }

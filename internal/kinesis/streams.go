@@ -148,7 +148,8 @@ func (h *Handler) finishDelete(name string, id uint64) {
 var errNoChange = errors.New("no change")
 
 // recoverTransitions completes transitions an earlier process left
-// pending: CREATING streams become ACTIVE, DELETING ones are deleted.
+// pending: CREATING and UPDATING streams become ACTIVE, DELETING ones are
+// deleted.
 func (h *Handler) recoverTransitions() error {
 	for _, s := range h.store.Streams() {
 		switch s.Status {
@@ -158,6 +159,8 @@ func (h *Handler) recoverTransitions() error {
 			if err := h.store.DeleteStream(s.Name); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
 				return err
 			}
+		case catalog.StatusUpdating:
+			h.finishUpdate(s.Name, s.ID)
 		}
 	}
 	return nil

@@ -286,3 +286,36 @@ type describeLimitsOutput struct {
 	OnDemandStreamCount      int64 `json:"OnDemandStreamCount"`
 	OnDemandStreamCountLimit int64 `json:"OnDemandStreamCountLimit"`
 }
+
+// SplitShard, MergeShards, UpdateShardCount, UpdateStreamMode.
+
+type splitShardInput struct {
+	streamRef
+	ShardToSplit       *string `json:"ShardToSplit"`
+	NewStartingHashKey *string `json:"NewStartingHashKey"`
+}
+
+type mergeShardsInput struct {
+	streamRef
+	ShardToMerge         *string `json:"ShardToMerge"`
+	AdjacentShardToMerge *string `json:"AdjacentShardToMerge"`
+}
+
+type updateShardCountInput struct {
+	streamRef
+	TargetShardCount *int64  `json:"TargetShardCount"`
+	ScalingType      *string `json:"ScalingType"`
+}
+
+type updateShardCountOutput struct {
+	StreamName        string `json:"StreamName"`
+	StreamARN         string `json:"StreamARN"`
+	CurrentShardCount int64  `json:"CurrentShardCount"`
+	TargetShardCount  int64  `json:"TargetShardCount"`
+}
+
+type updateStreamModeInput struct {
+	StreamARN           *string            `json:"StreamARN"`
+	StreamModeDetails   *streamModeDetails `json:"StreamModeDetails"`
+	WarmThroughputMiBps *int64             `json:"WarmThroughputMiBps"`
+}
