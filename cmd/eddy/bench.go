@@ -134,7 +134,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	}
 	res, err := bench.Run(ctx, kc, cfg)
 	progress.finish()
-	if res != nil {
+	if res != nil && res.Elapsed > 0 {
 		res.Endpoint = f.client.endpoint
 		if f.client.awsEndpoint() {
 			res.Endpoint = "aws"
@@ -151,6 +151,8 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	switch {
 	case err != nil:
 		return apiError("bench", err)
+	case res == nil:
+		return errors.New("bench: no result")
 	case res.Interrupted:
 		return &exitError{code: 130, err: errors.New("bench: interrupted")}
 	case res.PutRecords == 0:
