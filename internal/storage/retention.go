@@ -94,7 +94,7 @@ func (s *Store) deleteIfExpired(seg *segmentFile, now time.Time) (bool, error) {
 		raises = append(raises, raise{sh, row.EndOffset})
 	}
 	// Raise the trim offsets durably first.
-	byStream := map[*streamState][]raise{}
+	byStream := map[*streamMeta][]raise{}
 	for _, r := range raises {
 		byStream[r.sh.stream] = append(byStream[r.sh.stream], r)
 	}

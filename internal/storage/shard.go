@@ -11,7 +11,7 @@ import (
 // index of committed batches.
 type shardState struct {
 	uid     uint64
-	stream  *streamState
+	stream  *streamMeta // never changes
 	index   uint32
 	seqBase uint64
 
@@ -46,7 +46,7 @@ type run struct {
 	entryCount uint32
 }
 
-func newShardState(st *streamState, uid uint64, index uint32, seqBase uint64) *shardState {
+func newShardState(st *streamMeta, uid uint64, index uint32, seqBase uint64) *shardState {
 	return &shardState{
 		uid: uid, stream: st, index: index, seqBase: seqBase,
 		notify: make(chan struct{}),

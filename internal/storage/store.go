@@ -36,14 +36,22 @@ type Store struct {
 	bg        sync.WaitGroup
 }
 
-// streamState is the routing table of one live stream.
-type streamState struct {
+// streamMeta holds the settings of one live stream that appenders and
+// readers consult. One streamMeta lives as long as its stream; its
+// fields are atomic so that settings change without locks.
+type streamMeta struct {
 	id        uint64
 	name      string
 	retention atomic.Int64 // time.Duration
 	encKeyID  atomic.Pointer[string]
-	shards    []*shardState
-	open      []openShard // open shards sorted by hash-key start
+}
+
+// streamState is the routing table of one live stream. It is immutable
+// once installed: a change of layout installs a new one.
+type streamState struct {
+	*streamMeta
+	shards []*shardState
+	open   []openShard // open shards sorted by hash-key start
 }
 
 type openShard struct {
@@ -144,20 +152,23 @@ func (s *Store) UpdateStream(name string, fn func(*catalog.Stream) error) (catal
 // installStreamLocked builds the routing state of a stream from its
 // catalog entry. Caller holds s.mu.
 func (s *Store) installStreamLocked(st catalog.Stream) *streamState {
-	state := &streamState{id: st.ID, name: st.Name}
-	state.retention.Store(int64(st.Retention))
+	meta := &streamMeta{id: st.ID, name: st.Name}
+	if old := s.streams[st.Name]; old != nil && old.id == st.ID {
+		meta = old.streamMeta
+	}
+	meta.retention.Store(int64(st.Retention))
 	keyID := st.Attrs[AttrEncryptionKeyID]
-	state.encKeyID.Store(&keyID)
+	meta.encKeyID.Store(&keyID)
+	state := &streamState{streamMeta: meta}
 	for _, m := range st.Shards {
 		sh := s.shards[m.UID]
 		if sh == nil {
-			sh = newShardState(state, m.UID, m.Index, m.SeqBase)
+			sh = newShardState(meta, m.UID, m.Index, m.SeqBase)
 			sh.trim = m.TrimOffset
 			sh.nextOffset = m.TrimOffset
 			sh.end = m.TrimOffset
 			s.shards[m.UID] = sh
 		}
-		sh.stream = state
 		if m.Closed {
 			sh.mu.Lock()
 			sh.closed = true
