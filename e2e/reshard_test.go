@@ -26,45 +26,7 @@ func TestReshardUnderLoad(t *testing.T) {
 	ts := startServer(t, "")
 	ts.createStream(t, "reshard", 2)
 	c := ts.client
-	const writers, keysPerWriter = 4, 8
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	acked := make([][]int, writers*keysPerWriter) // per key: counters acknowledged, in order
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			next := make([]int, keysPerWriter)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var entries []types.PutRecordsRequestEntry
-				for k := range keysPerWriter {
-					key := w*keysPerWriter + k
-					entries = append(entries, types.PutRecordsRequestEntry{
-						PartitionKey: aws.String("key-" + strconv.Itoa(key)),
-						Data:         []byte(strconv.Itoa(key) + ":" + strconv.Itoa(next[k])),
-					})
-				}
-				out, err := c.PutRecords(context.Background(), &kinesis.PutRecordsInput{StreamName: aws.String("reshard"), Records: entries})
-				if err != nil {
-					t.Errorf("put: %v", err)
-					return
-				}
-				for k, r := range out.Records {
-					if r.ErrorCode == nil {
-						acked[w*keysPerWriter+k] = append(acked[w*keysPerWriter+k], next[k])
-						next[k]++
-					}
-				}
-			}
-		}()
-	}
-
+	writers := startKeyedWriters(t, c, "reshard", 4, 8, 0)
 	writersDone := make(chan struct{})
 	reader := newLineageReader(t, ts, "reshard", writersDone)
 	reader.start([]string{shardID(0), shardID(1)})
@@ -89,17 +51,9 @@ func TestReshardUnderLoad(t *testing.T) {
 	require.Equal(t, int32(3), *up.TargetShardCount)
 	ts.waitActive(t, "reshard")
 	time.Sleep(100 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	acked := writers.stop()
 	close(writersDone)
-	got := reader.wait()
-
-	total := 0
-	for key, want := range acked {
-		total += len(want)
-		require.Equal(t, want, got[key], "key %d: every record once, in order", key)
-	}
-	require.Greater(t, total, 200, "writers made progress")
+	requireEveryRecordInOrder(t, acked, reader.wait(), 200)
 
 	// The final layout: three open shards of equal ranges, with lineage.
 	shards, err := c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: aws.String("reshard"),
@@ -132,6 +86,76 @@ func TestReshardUnderLoad(t *testing.T) {
 		}
 		require.True(t, open, "%s is open", *out.ShardId)
 	}
+}
+
+// keyedWriters put records concurrently; each key belongs to one writer,
+// whose records for it carry a counter: "key:counter".
+type keyedWriters struct {
+	done  chan struct{}
+	wg    sync.WaitGroup
+	acked [][]int // per key: counters acknowledged, in order
+}
+
+// startKeyedWriters starts writers goroutines putting batches of one
+// record per key (keysPerWriter keys each), pausing pause between batches.
+func startKeyedWriters(t *testing.T, c *kinesis.Client, stream string, writers, keysPerWriter int, pause time.Duration) *keyedWriters {
+	kw := &keyedWriters{done: make(chan struct{}), acked: make([][]int, writers*keysPerWriter)}
+	for w := range writers {
+		kw.wg.Add(1)
+		go func() {
+			defer kw.wg.Done()
+			next := make([]int, keysPerWriter)
+			for {
+				select {
+				case <-kw.done:
+					return
+				default:
+				}
+				var entries []types.PutRecordsRequestEntry
+				for k := range keysPerWriter {
+					key := w*keysPerWriter + k
+					entries = append(entries, types.PutRecordsRequestEntry{
+						PartitionKey: aws.String("key-" + strconv.Itoa(key)),
+						Data:         []byte(strconv.Itoa(key) + ":" + strconv.Itoa(next[k])),
+					})
+				}
+				out, err := c.PutRecords(context.Background(), &kinesis.PutRecordsInput{StreamName: aws.String(stream), Records: entries})
+				if err != nil {
+					t.Errorf("put: %v", err)
+					return
+				}
+				for k, r := range out.Records {
+					if r.ErrorCode == nil {
+						kw.acked[w*keysPerWriter+k] = append(kw.acked[w*keysPerWriter+k], next[k])
+						next[k]++
+					}
+				}
+				if pause > 0 {
+					time.Sleep(pause)
+				}
+			}
+		}()
+	}
+	return kw
+}
+
+// stop stops the writers and returns what they had acknowledged.
+func (kw *keyedWriters) stop() [][]int {
+	close(kw.done)
+	kw.wg.Wait()
+	return kw.acked
+}
+
+// requireEveryRecordInOrder checks that got holds, per key, exactly the
+// acknowledged counters in order, and that there were at least min.
+func requireEveryRecordInOrder(t *testing.T, acked [][]int, got map[int][]int, min int) {
+	t.Helper()
+	total := 0
+	for key, want := range acked {
+		total += len(want)
+		require.Equal(t, want, got[key], "key %d: every record once, in order", key)
+	}
+	require.Greater(t, total, min, "writers made progress")
 }
 
 func seqInt(s string) *big.Int {

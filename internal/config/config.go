@@ -43,6 +43,67 @@ type Config struct {
 	StatusDelay time.Duration `yaml:"status_delay"`
 	// Limits bound API requests.
 	Limits Limits `yaml:"limits"`
+	// Throughput holds the per-shard throughput limits, off by default.
+	Throughput Throughput `yaml:"throughput"`
+	// OnDemand says when ON_DEMAND streams split hot shards.
+	OnDemand OnDemand `yaml:"on_demand"`
+	// FanOut configures enhanced fan-out (SubscribeToShard).
+	FanOut FanOut `yaml:"fan_out"`
+	// TLSCert and TLSKey are PEM files; when both are set the server
+	// serves HTTPS (HTTP/1.1 and HTTP/2) instead of plain HTTP (HTTP/1.1
+	// and h2c). Default empty.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+}
+
+// Throughput holds per-shard throughput limits as AWS enforces them on
+// provisioned shards. Calls over a limit fail with
+// ProvisionedThroughputExceededException. Rates are per second; a shard
+// may burst up to one second's worth.
+type Throughput struct {
+	// Enforce switches the limits on. Default false: nothing throttles.
+	Enforce bool `yaml:"enforce"`
+	// WriteBytesPerSecond bounds data plus partition keys written to one
+	// shard. Default 1 MiB.
+	WriteBytesPerSecond int `yaml:"write_bytes_per_second"`
+	// WriteRecordsPerSecond bounds records written to one shard. Default
+	// 1000.
+	WriteRecordsPerSecond int `yaml:"write_records_per_second"`
+	// ReadBytesPerSecond bounds data GetRecords returns from one shard.
+	// Default 2 MiB. A large read borrows from the next seconds.
+	ReadBytesPerSecond int `yaml:"read_bytes_per_second"`
+	// ReadCallsPerSecond bounds GetRecords calls on one shard. Default 5.
+	ReadCallsPerSecond int `yaml:"read_calls_per_second"`
+}
+
+// OnDemand configures the automatic scaling of ON_DEMAND streams: a shard
+// whose write load stays at or above either threshold for Sustain is
+// split in two at the middle of its hash range.
+type OnDemand struct {
+	// SplitBytesPerSecond is the write-bytes threshold. Default 1 MiB.
+	SplitBytesPerSecond int `yaml:"split_bytes_per_second"`
+	// SplitRecordsPerSecond is the write-records threshold. Default 1000.
+	SplitRecordsPerSecond int `yaml:"split_records_per_second"`
+	// Sustain is how long the load must last (averaged). Default 10s; 1s
+	// to 60s.
+	Sustain time.Duration `yaml:"sustain"`
+	// CheckInterval is how often shard loads are checked. Default 1s.
+	CheckInterval time.Duration `yaml:"check_interval"`
+}
+
+// FanOut configures enhanced fan-out consumers and SubscribeToShard.
+type FanOut struct {
+	// MaxConsumersPerStream bounds RegisterStreamConsumer. Default 20.
+	MaxConsumersPerStream int `yaml:"max_consumers_per_stream"`
+	// Session is how long one subscription lasts. Default 5m.
+	Session time.Duration `yaml:"session"`
+	// TakeoverAfter is how old a subscription must be before another for
+	// the same consumer and shard replaces it; younger ones make the new
+	// call fail with ResourceInUseException. Default 5s.
+	TakeoverAfter time.Duration `yaml:"takeover_after"`
+	// Heartbeat is the longest time without an event on an idle
+	// subscription. Default 5s.
+	Heartbeat time.Duration `yaml:"heartbeat"`
 }
 
 // Limits bound API requests. Sizes are in bytes.
@@ -92,6 +153,24 @@ func Default() Config {
 			GetRecordsMaxBytes:   10 * mib,
 			ShardLimit:           1000,
 			OnDemandStreamLimit:  50,
+		},
+		Throughput: Throughput{
+			WriteBytesPerSecond:   1 * mib,
+			WriteRecordsPerSecond: 1000,
+			ReadBytesPerSecond:    2 * mib,
+			ReadCallsPerSecond:    5,
+		},
+		OnDemand: OnDemand{
+			SplitBytesPerSecond:   1 * mib,
+			SplitRecordsPerSecond: 1000,
+			Sustain:               10 * time.Second,
+			CheckInterval:         time.Second,
+		},
+		FanOut: FanOut{
+			MaxConsumersPerStream: 20,
+			Session:               5 * time.Minute,
+			TakeoverAfter:         5 * time.Second,
+			Heartbeat:             5 * time.Second,
 		},
 	}
 }
@@ -181,6 +260,42 @@ func (c Config) Validate() error {
 	}
 	if l.OnDemandStreamLimit < 1 {
 		bad("limits.on_demand_stream_limit: %d must be positive", l.OnDemandStreamLimit)
+	}
+	tp := c.Throughput
+	for _, f := range []struct {
+		name  string
+		value int
+	}{
+		{"throughput.write_bytes_per_second", tp.WriteBytesPerSecond},
+		{"throughput.write_records_per_second", tp.WriteRecordsPerSecond},
+		{"throughput.read_bytes_per_second", tp.ReadBytesPerSecond},
+		{"throughput.read_calls_per_second", tp.ReadCallsPerSecond},
+		{"on_demand.split_bytes_per_second", c.OnDemand.SplitBytesPerSecond},
+		{"on_demand.split_records_per_second", c.OnDemand.SplitRecordsPerSecond},
+		{"fan_out.max_consumers_per_stream", c.FanOut.MaxConsumersPerStream},
+	} {
+		if f.value < 1 {
+			bad("%s: %d must be positive", f.name, f.value)
+		}
+	}
+	if od := c.OnDemand; od.Sustain < time.Second || od.Sustain > time.Minute {
+		bad("on_demand.sustain: %v must be between 1s and 1m", od.Sustain)
+	}
+	if od := c.OnDemand; od.CheckInterval < 10*time.Millisecond || od.CheckInterval > time.Minute {
+		bad("on_demand.check_interval: %v must be between 10ms and 1m", od.CheckInterval)
+	}
+	fo := c.FanOut
+	if fo.Session < time.Second || fo.Session > time.Hour {
+		bad("fan_out.session: %v must be between 1s and 1h", fo.Session)
+	}
+	if fo.TakeoverAfter <= 0 || fo.TakeoverAfter > fo.Session {
+		bad("fan_out.takeover_after: %v must be positive and at most fan_out.session", fo.TakeoverAfter)
+	}
+	if fo.Heartbeat < 10*time.Millisecond || fo.Heartbeat > time.Minute {
+		bad("fan_out.heartbeat: %v must be between 10ms and 1m", fo.Heartbeat)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls_cert and tls_key: set both or neither")
 	}
 	return errors.Join(errs...)
 }

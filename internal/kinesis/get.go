@@ -124,12 +124,27 @@ func (h *Handler) getRecords(_ context.Context, in *getRecordsInput) (any, error
 	if in.Limit != nil {
 		limit = int(*in.Limit)
 	}
+	var meter *shardMeter
+	if h.metered(s) {
+		now := h.opts.Now()
+		meter = h.meters.get(shardKey{s.ID, it.shard}, now)
+		if h.opts.Throughput.Enforce && !meter.admitRead(now, &h.opts.Throughput) {
+			return nil, h.throughputExceeded(it.name, it.shard)
+		}
+	}
 	res, err := h.store.Read(it.name, it.shard, it.offset, limit, h.opts.Limits.GetRecordsMaxBytes)
 	if errors.Is(err, storage.ErrStreamNotFound) || errors.Is(err, storage.ErrShardNotFound) {
 		return nil, h.shardNotFound(shardID, it.name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s/%s: %w", it.name, shardID, err)
+	}
+	if meter != nil {
+		bytes := 0
+		for _, r := range res.Records {
+			bytes += len(r.Data) + len(r.PartitionKey)
+		}
+		meter.read(h.opts.Now(), &h.opts.Throughput, h.opts.Throughput.Enforce, len(res.Records), bytes, res.MillisBehindLatest)
 	}
 	out := &getRecordsOutput{
 		Records:            make([]recordOut, len(res.Records)),

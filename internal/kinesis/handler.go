@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -64,6 +65,75 @@ func (l *Limits) ensureDefaults() {
 	}
 }
 
+// Throughput holds per-shard throughput limits. The zero value of a rate
+// means its AWS default.
+type Throughput struct {
+	// Enforce switches the limits on; calls over them fail with
+	// ProvisionedThroughputExceededException.
+	Enforce bool
+	// WriteBytesPerSecond (default 1 MiB) and WriteRecordsPerSecond
+	// (default 1000) bound writes to one shard.
+	WriteBytesPerSecond   int
+	WriteRecordsPerSecond int
+	// ReadBytesPerSecond (default 2 MiB) and ReadCallsPerSecond (default
+	// 5) bound GetRecords on one shard.
+	ReadBytesPerSecond int
+	ReadCallsPerSecond int
+}
+
+func (t *Throughput) ensureDefaults() {
+	t.WriteBytesPerSecond = cmp.Or(max(t.WriteBytesPerSecond, 0), 1<<20)
+	t.WriteRecordsPerSecond = cmp.Or(max(t.WriteRecordsPerSecond, 0), 1000)
+	t.ReadBytesPerSecond = cmp.Or(max(t.ReadBytesPerSecond, 0), 2<<20)
+	t.ReadCallsPerSecond = cmp.Or(max(t.ReadCallsPerSecond, 0), 5)
+}
+
+// OnDemand configures the scaling of ON_DEMAND streams: a shard whose
+// average write rate over Sustain reaches either threshold is split in
+// two. The zero value of a field means its default.
+type OnDemand struct {
+	// SplitBytesPerSecond (default 1 MiB) and SplitRecordsPerSecond
+	// (default 1000) are the thresholds.
+	SplitBytesPerSecond   int
+	SplitRecordsPerSecond int
+	// Sustain is the averaging window, 1s to 60s. Default 10s.
+	Sustain time.Duration
+	// CheckInterval is how often loads are checked. Default 1s.
+	CheckInterval time.Duration
+}
+
+func (o *OnDemand) ensureDefaults() {
+	o.SplitBytesPerSecond = cmp.Or(max(o.SplitBytesPerSecond, 0), 1<<20)
+	o.SplitRecordsPerSecond = cmp.Or(max(o.SplitRecordsPerSecond, 0), 1000)
+	o.Sustain = min(cmp.Or(max(o.Sustain, 0), 10*time.Second), maxSustain)
+	o.Sustain = max(o.Sustain, time.Second)
+	o.CheckInterval = cmp.Or(max(o.CheckInterval, 0), time.Second)
+}
+
+// FanOut configures enhanced fan-out. The zero value of a field means
+// its default.
+type FanOut struct {
+	// MaxConsumersPerStream bounds registered consumers. Default 20.
+	MaxConsumersPerStream int
+	// Session is the longest life of one subscription. Default 5m.
+	Session time.Duration
+	// TakeoverAfter is the age after which a new subscription for the
+	// same consumer and shard replaces the old one (before it, the new
+	// one fails with ResourceInUseException). Default 5s.
+	TakeoverAfter time.Duration
+	// Heartbeat is the longest silence of an idle subscription. Default 5s.
+	Heartbeat time.Duration
+}
+
+func (f *FanOut) ensureDefaults() {
+	f.MaxConsumersPerStream = cmp.Or(max(f.MaxConsumersPerStream, 0), 20)
+	f.Session = cmp.Or(max(f.Session, 0), 5*time.Minute)
+	if f.TakeoverAfter <= 0 {
+		f.TakeoverAfter = 5 * time.Second
+	}
+	f.Heartbeat = cmp.Or(max(f.Heartbeat, 0), 5*time.Second)
+}
+
 // Options configure a Handler. The zero value of a field means its
 // default.
 type Options struct {
@@ -81,6 +151,15 @@ type Options struct {
 	IteratorKey []byte
 	// Limits bound requests.
 	Limits Limits
+	// Throughput holds per-shard throughput limits (off unless Enforce).
+	Throughput Throughput
+	// OnDemand says when ON_DEMAND streams split hot shards.
+	OnDemand OnDemand
+	// FanOut configures consumers and SubscribeToShard.
+	FanOut FanOut
+	// SettingsFile is where account settings (UpdateAccountSettings) are
+	// kept; empty keeps them in memory only.
+	SettingsFile string
 	// Logger receives server faults; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -99,6 +178,15 @@ type Handler struct {
 	lifecycle lifecycle
 	// reshardMu serializes changes of shard layout (reshard.go).
 	reshardMu sync.Mutex
+	// meters count per-shard load (meter.go).
+	meters meters
+	// account holds the account settings (account.go).
+	account account
+	// stopScaler stops the on-demand scaler; scalerDone is closed when
+	// it has stopped.
+	stopScaler chan struct{}
+	scalerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // New returns a Handler over store. It finishes status transitions left
@@ -121,20 +209,32 @@ func New(store Store, opts Options) (*Handler, error) {
 		return nil, errShortKey
 	}
 	opts.Limits.ensureDefaults()
+	opts.Throughput.ensureDefaults()
+	opts.OnDemand.ensureDefaults()
+	opts.FanOut.ensureDefaults()
 	h := &Handler{store: store, opts: opts}
 	// Base64 inflates by 4/3; allow room for keys and JSON punctuation.
 	maxPayload := max(opts.Limits.PutRecordsMaxBytes, opts.Limits.MaxRecordSize, maxRecordSizeCeiling)
 	h.maxBody = int64(maxPayload)/3*4 + int64(opts.Limits.PutRecordsMaxRecords)*1024 + 1<<20
 	h.lifecycle.init()
+	if err := h.account.load(opts.SettingsFile); err != nil {
+		return nil, err
+	}
 	if err := h.recoverTransitions(); err != nil {
 		return nil, err
 	}
+	h.stopScaler, h.scalerDone = make(chan struct{}), make(chan struct{})
+	go h.scaler(h.stopScaler, h.scalerDone)
 	return h, nil
 }
 
-// Close finishes pending status transitions at once and stops accepting
-// new ones. It is idempotent.
+// Close stops on-demand scaling, finishes pending status transitions at
+// once and stops accepting new ones. It is idempotent.
 func (h *Handler) Close() {
+	h.closeOnce.Do(func() {
+		close(h.stopScaler)
+		<-h.scalerDone
+	})
 	h.lifecycle.close(h)
 }
 
@@ -180,6 +280,13 @@ func init() {
 		"SplitShard":                    op((*Handler).splitShard),
 		"MergeShards":                   op((*Handler).mergeShards),
 		"UpdateShardCount":              op((*Handler).updateShardCount),
+		"UpdateStreamMode":              op((*Handler).updateStreamMode),
+		"EnableEnhancedMonitoring":      op((*Handler).enableEnhancedMonitoring),
+		"DisableEnhancedMonitoring":     op((*Handler).disableEnhancedMonitoring),
+		"UpdateMaxRecordSize":           op((*Handler).updateMaxRecordSize),
+		"UpdateStreamWarmThroughput":    op((*Handler).updateStreamWarmThroughput),
+		"DescribeAccountSettings":       op((*Handler).describeAccountSettings),
+		"UpdateAccountSettings":         op((*Handler).updateAccountSettings),
 	}
 }
 

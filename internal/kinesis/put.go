@@ -49,15 +49,22 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (any, error
 		}
 		rec.ExplicitHashKey = *in.ExplicitHashKey
 	}
-	if size := len(rec.Data) + len(rec.PartitionKey); size > h.opts.Limits.MaxRecordSize {
-		return nil, h.recordTooLarge(name, size)
-	}
-	if _, err := h.readable(name); err != nil {
+	s, err := h.readable(name)
+	if err != nil {
 		return nil, err
+	}
+	if size := len(rec.Data) + len(rec.PartitionKey); size > h.maxRecordSize(s) {
+		return nil, h.recordTooLarge(s, size)
+	}
+	recs := []storage.Record{rec}
+	if h.opts.Throughput.Enforce {
+		if errs := h.admitWrites(s, recs); errs[0] != nil {
+			return nil, errs[0]
+		}
 	}
 	// SequenceNumberForOrdering is accepted: sequence numbers already
 	// increase strictly within a shard, which is the guarantee it asks for.
-	res, err := h.store.Put(ctx, name, []storage.Record{rec})
+	res, err := h.store.Put(ctx, name, recs)
 	if err != nil {
 		return nil, h.putError(name, err)
 	}
@@ -67,6 +74,9 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (any, error
 	if res[0].Err != nil {
 		return nil, h.putError(name, res[0].Err)
 	}
+	if h.metered(s) {
+		h.countWrites(s, recs, res)
+	}
 	return &putRecordOutput{
 		ShardId:        catalog.ShardID(res[0].ShardIndex),
 		SequenceNumber: res[0].SequenceNumber,
@@ -74,9 +84,9 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (any, error
 	}, nil
 }
 
-func (h *Handler) recordTooLarge(stream string, size int) *awsproto.Error {
+func (h *Handler) recordTooLarge(s catalog.Stream, size int) *awsproto.Error {
 	return invalidArgument("Record size %d bytes exceeds the maximum record size of %d bytes for stream %s under account %s.",
-		size, h.opts.Limits.MaxRecordSize, stream, h.opts.AccountID)
+		size, h.maxRecordSize(s), s.Name, h.opts.AccountID)
 }
 
 // putError translates a whole-call error of Store.Put.
@@ -150,18 +160,20 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 			return nil, h.badHashKey(*r.ExplicitHashKey)
 		}
 	}
-	if _, err := h.readable(name); err != nil {
+	s, err := h.readable(name)
+	if err != nil {
 		return nil, err
 	}
 
-	// Records over the configured record size fail alone; the others are
+	// Records over the stream's record size fail alone; the others are
 	// stored. index maps each stored record back to its request entry.
 	out := &putRecordsOutput{Records: make([]putRecordsResultEntry, len(in.Records)), EncryptionType: "NONE"}
 	recs := make([]storage.Record, 0, len(in.Records))
 	index := make([]int, 0, len(in.Records))
+	maxSize := h.maxRecordSize(s)
 	for i, r := range in.Records {
-		if size := len(r.Data) + len(*r.PartitionKey); size > h.opts.Limits.MaxRecordSize {
-			h.failEntry(&out.Records[i], h.recordTooLarge(name, size))
+		if size := len(r.Data) + len(*r.PartitionKey); size > maxSize {
+			h.failEntry(&out.Records[i], h.recordTooLarge(s, size))
 			out.FailedRecordCount++
 			continue
 		}
@@ -171,6 +183,20 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 		}
 		recs = append(recs, rec)
 		index = append(index, i)
+	}
+	if h.opts.Throughput.Enforce && len(recs) > 0 {
+		// Records over their shard's rate fail alone.
+		errs := h.admitWrites(s, recs)
+		kept, keptIndex := recs[:0], index[:0]
+		for j, e := range errs {
+			if e != nil {
+				h.failEntry(&out.Records[index[j]], e)
+				out.FailedRecordCount++
+				continue
+			}
+			kept, keptIndex = append(kept, recs[j]), append(keptIndex, index[j])
+		}
+		recs, index = kept, keptIndex
 	}
 	if len(recs) > 0 {
 		res, err := h.store.Put(ctx, name, recs)
@@ -189,6 +215,9 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 			}
 			shardID, seq := catalog.ShardID(r.ShardIndex), r.SequenceNumber
 			entry.ShardId, entry.SequenceNumber = &shardID, &seq
+		}
+		if h.metered(s) {
+			h.countWrites(s, recs, res)
 		}
 	}
 	return out, nil

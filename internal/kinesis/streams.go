@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/eddy-streaming/eddy/internal/awsproto"
@@ -61,6 +62,15 @@ func (h *Handler) createStream(_ context.Context, in *createStreamInput) (any, e
 	}
 	if err != nil {
 		return nil, err
+	}
+	if in.MaxRecordSizeInKiB != nil {
+		kib := strconv.FormatInt(*in.MaxRecordSizeInKiB, 10)
+		if st, err = h.store.UpdateStream(name, func(s *catalog.Stream) error {
+			setAttr(s, attrMaxRecordKiB, kib)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if h.opts.StatusDelay > 0 && st.Status != catalog.StatusCreating {
 		if _, err := h.setStatus(name, st.ID, catalog.StatusCreating); err != nil {
@@ -143,6 +153,7 @@ func (h *Handler) finishDelete(name string, id uint64) {
 	if err := h.store.DeleteStream(name); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
 		h.opts.Logger.Error("delete stream", "stream", name, "error", err)
 	}
+	h.meters.forget(id)
 }
 
 var errNoChange = errors.New("no change")
@@ -244,7 +255,7 @@ func (h *Handler) describeStream(_ context.Context, in *describeStreamInput) (an
 		HasMoreShards:           s.Status != catalog.StatusCreating && start+len(shards) < len(s.Shards),
 		RetentionPeriodHours:    retentionHours(s),
 		StreamCreationTimestamp: awsproto.NewTimestamp(s.CreatedAt),
-		EnhancedMonitoring:      []enhancedMetrics{{ShardLevelMetrics: []string{}}},
+		EnhancedMonitoring:      enhancedMonitoring(s),
 		EncryptionType:          "NONE",
 	}}, nil
 }
@@ -270,11 +281,12 @@ func (h *Handler) describeStreamSummary(_ context.Context, in *describeStreamSum
 		StreamModeDetails:       &streamModeDetails{StreamMode: modeOf(s)},
 		RetentionPeriodHours:    retentionHours(s),
 		StreamCreationTimestamp: awsproto.NewTimestamp(s.CreatedAt),
-		EnhancedMonitoring:      []enhancedMetrics{{ShardLevelMetrics: []string{}}},
+		EnhancedMonitoring:      enhancedMonitoring(s),
 		EncryptionType:          "NONE",
 		OpenShardCount:          int64(openShardCount(s)),
 		ConsumerCount:           0,
-		MaxRecordSizeInKiB:      int64(h.opts.Limits.MaxRecordSize >> 10),
+		MaxRecordSizeInKiB:      int64(h.maxRecordSize(s) >> 10),
+		WarmThroughput:          warmThroughputOf(s),
 	}}, nil
 }
 

@@ -103,6 +103,7 @@ type streamDescriptionSummary struct {
 	OpenShardCount          int64               `json:"OpenShardCount"`
 	ConsumerCount           int64               `json:"ConsumerCount"`
 	MaxRecordSizeInKiB      int64               `json:"MaxRecordSizeInKiB,omitempty"`
+	WarmThroughput          *warmThroughput     `json:"WarmThroughput,omitempty"`
 }
 
 type describeStreamSummaryOutput struct {
@@ -318,4 +319,60 @@ type updateStreamModeInput struct {
 	StreamARN           *string            `json:"StreamARN"`
 	StreamModeDetails   *streamModeDetails `json:"StreamModeDetails"`
 	WarmThroughputMiBps *int64             `json:"WarmThroughputMiBps"`
+}
+
+// Enhanced monitoring, record size, warm throughput, account settings.
+
+type enhancedMonitoringInput struct {
+	streamRef
+	ShardLevelMetrics []string `json:"ShardLevelMetrics"`
+}
+
+type enhancedMonitoringOutput struct {
+	StreamName               string   `json:"StreamName"`
+	StreamARN                string   `json:"StreamARN"`
+	CurrentShardLevelMetrics []string `json:"CurrentShardLevelMetrics"`
+	DesiredShardLevelMetrics []string `json:"DesiredShardLevelMetrics"`
+}
+
+type updateMaxRecordSizeInput struct {
+	StreamARN          *string `json:"StreamARN"`
+	MaxRecordSizeInKiB *int64  `json:"MaxRecordSizeInKiB"`
+}
+
+type warmThroughput struct {
+	TargetMiBps  *int64 `json:"TargetMiBps,omitempty"`
+	CurrentMiBps *int64 `json:"CurrentMiBps,omitempty"`
+}
+
+type updateStreamWarmThroughputInput struct {
+	streamRef
+	WarmThroughputMiBps *int64 `json:"WarmThroughputMiBps"`
+}
+
+type updateStreamWarmThroughputOutput struct {
+	StreamName     string          `json:"StreamName"`
+	StreamARN      string          `json:"StreamARN"`
+	WarmThroughput *warmThroughput `json:"WarmThroughput"`
+}
+
+type billingCommitmentInput struct {
+	Status *string `json:"Status"`
+}
+
+type billingCommitmentOutput struct {
+	Status               string              `json:"Status"`
+	StartedAt            *awsproto.Timestamp `json:"StartedAt,omitempty"`
+	EndedAt              *awsproto.Timestamp `json:"EndedAt,omitempty"`
+	EarliestAllowedEndAt *awsproto.Timestamp `json:"EarliestAllowedEndAt,omitempty"`
+}
+
+type describeAccountSettingsInput struct{}
+
+type accountSettingsOutput struct {
+	MinimumThroughputBillingCommitment *billingCommitmentOutput `json:"MinimumThroughputBillingCommitment,omitempty"`
+}
+
+type updateAccountSettingsInput struct {
+	MinimumThroughputBillingCommitment *billingCommitmentInput `json:"MinimumThroughputBillingCommitment"`
 }

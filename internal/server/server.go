@@ -35,6 +35,10 @@ var _ kinesis.Store = (*storage.Store)(nil)
 // iterators and pagination tokens.
 const keyFile = "server.key"
 
+// accountSettingsFile is the name, in the data directory, of the Kinesis
+// account settings.
+const accountSettingsFile = "account-settings.json"
+
 // Server is a running eddy server.
 type Server struct {
 	cfg     config.Config
@@ -98,7 +102,27 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 			ShardLimit:           l.ShardLimit,
 			OnDemandStreamLimit:  l.OnDemandStreamLimit,
 		},
-		Logger: logger.With("component", "kinesis"),
+		Throughput: kinesis.Throughput{
+			Enforce:               cfg.Throughput.Enforce,
+			WriteBytesPerSecond:   cfg.Throughput.WriteBytesPerSecond,
+			WriteRecordsPerSecond: cfg.Throughput.WriteRecordsPerSecond,
+			ReadBytesPerSecond:    cfg.Throughput.ReadBytesPerSecond,
+			ReadCallsPerSecond:    cfg.Throughput.ReadCallsPerSecond,
+		},
+		OnDemand: kinesis.OnDemand{
+			SplitBytesPerSecond:   cfg.OnDemand.SplitBytesPerSecond,
+			SplitRecordsPerSecond: cfg.OnDemand.SplitRecordsPerSecond,
+			Sustain:               cfg.OnDemand.Sustain,
+			CheckInterval:         cfg.OnDemand.CheckInterval,
+		},
+		FanOut: kinesis.FanOut{
+			MaxConsumersPerStream: cfg.FanOut.MaxConsumersPerStream,
+			Session:               cfg.FanOut.Session,
+			TakeoverAfter:         cfg.FanOut.TakeoverAfter,
+			Heartbeat:             cfg.FanOut.Heartbeat,
+		},
+		SettingsFile: filepath.Join(cfg.DataDir, accountSettingsFile),
+		Logger:       logger.With("component", "kinesis"),
 	})
 	if err != nil {
 		_ = store.Close()
