@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +29,7 @@ const (
 	// or config files name one.
 	defaultRegion = "us-east-1"
 	// Dummy credentials for endpoints other than AWS when none are
-	// configured: Eddy and the local emulators accept any signature.
+	// configured.
 	dummyAccessKeyID     = "AKIAEDDYLOCAL0000000"
 	dummySecretAccessKey = "eddy-local-secret-access-key"
 )
@@ -115,18 +114,23 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 	if opts.maxAttempts > 0 {
 		loadOpts = append(loadOpts, config.WithRetryMaxAttempts(opts.maxAttempts))
 	}
-	if !f.awsEndpoint() {
+	local := !f.awsEndpoint()
+	if local {
 		// Never ask the EC2 metadata service on behalf of a non-AWS
 		// endpoint.
 		loadOpts = append(loadOpts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-		if !credentialsConfigured() {
-			loadOpts = append(loadOpts, config.WithCredentialsProvider(
-				credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, "")))
-		}
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	if local {
+		// Use the configured credentials if there are any, else dummy
+		// ones: Eddy and the local emulators accept any signature.
+		cfg.Credentials = aws.NewCredentialsCache(&fallbackCredentials{
+			primary:  cfg.Credentials,
+			fallback: credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, ""),
+		})
 	}
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion
@@ -138,30 +142,20 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 	}), nil
 }
 
-// credentialsConfigured reports whether the AWS environment or config
-// files provide credentials (or a way to get them).
-func credentialsConfigured() bool {
-	for _, name := range []string{
-		"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-	} {
-		if os.Getenv(name) != "" {
-			return true
+// fallbackCredentials retrieves credentials from primary, or from fallback
+// when primary has none.
+type fallbackCredentials struct {
+	primary  aws.CredentialsProvider // may be nil
+	fallback aws.CredentialsProvider
+}
+
+func (c *fallbackCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if c.primary != nil {
+		if creds, err := c.primary.Retrieve(ctx); err == nil && creds.HasKeys() {
+			return creds, nil
 		}
 	}
-	files := []string{os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), os.Getenv("AWS_CONFIG_FILE")}
-	if home, err := os.UserHomeDir(); err == nil {
-		files = append(files, filepath.Join(home, ".aws", "credentials"), filepath.Join(home, ".aws", "config"))
-	}
-	for _, f := range files {
-		if f == "" {
-			continue
-		}
-		if _, err := os.Stat(f); err == nil {
-			return true
-		}
-	}
-	return false
+	return c.fallback.Retrieve(ctx)
 }
 
 // apiError turns an SDK error into a short message: the service's error
