@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/eddy-streaming/eddy/internal/bench"
 	"github.com/stretchr/testify/require"
 )
@@ -111,6 +112,54 @@ func TestCLI(t *testing.T) {
 		require.Empty(t, cli.ok("stream", "list"))
 	})
 
+	t.Run("tail follows splits and merges", func(t *testing.T) {
+		cli.t = t
+		client := cliSDKClient(endpoint)
+		waitActive := func() {
+			require.Eventually(t, func() bool {
+				out, err := client.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("resharded")})
+				require.NoError(t, err)
+				return out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive
+			}, 30*time.Second, 20*time.Millisecond)
+		}
+		put := func(prefix string, n int) []string {
+			var lines []string
+			for i := range n {
+				lines = append(lines, fmt.Sprintf("%s-%d", prefix, i))
+			}
+			res := cli.run(strings.Join(lines, "\n"), "put", "--stream", "resharded")
+			require.Equal(t, 0, res.code, res.stderr)
+			return lines
+		}
+		cli.ok("stream", "create", "--stream", "resharded", "--shards", "1", "--wait")
+		before := put("before", 5)
+		_, err := client.SplitShard(context.Background(), &kinesis.SplitShardInput{
+			StreamName:         aws.String("resharded"),
+			ShardToSplit:       aws.String("shardId-000000000000"),
+			NewStartingHashKey: aws.String("170141183460469231731687303715884105728"),
+		})
+		require.NoError(t, err)
+		waitActive()
+		after := put("after", 10)
+		_, err = client.MergeShards(context.Background(), &kinesis.MergeShardsInput{
+			StreamName:           aws.String("resharded"),
+			ShardToMerge:         aws.String("shardId-000000000001"),
+			AdjacentShardToMerge: aws.String("shardId-000000000002"),
+		})
+		require.NoError(t, err)
+		waitActive()
+		merged := put("merged", 5)
+
+		out := cli.ok("tail", "--stream", "resharded", "--from", "trim-horizon", "-n", "20")
+		got := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, got, 20)
+		// Parents are read to the end before their children start.
+		require.Equal(t, before, got[:5])
+		require.ElementsMatch(t, after, got[5:15])
+		require.Equal(t, merged, got[15:])
+		cli.ok("stream", "delete", "--stream", "resharded", "--wait")
+	})
+
 	t.Run("usage errors exit 2", func(t *testing.T) {
 		cli.t = t
 		for _, args := range [][]string{
@@ -180,11 +229,7 @@ func TestBenchEngine(t *testing.T) {
 		t.Skip("builds and runs the eddy binary")
 	}
 	endpoint := cliServe(t, cliBuild(t))
-	client := kinesis.New(kinesis.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEDDYTEST", "secret", ""),
-	})
+	client := cliSDKClient(endpoint)
 	var progress atomic.Int64
 	res, err := bench.Run(context.Background(), client, bench.Config{
 		Shards:           3,
@@ -231,6 +276,15 @@ func TestBenchEngine(t *testing.T) {
 	require.True(t, res.Interrupted)
 	require.True(t, res.StreamDeleted)
 	require.Less(t, time.Since(start), 30*time.Second)
+}
+
+// cliSDKClient returns an AWS SDK client for endpoint.
+func cliSDKClient(endpoint string) *kinesis.Client {
+	return kinesis.New(kinesis.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEDDYTEST", "secret", ""),
+	})
 }
 
 // cliBuild builds the eddy binary into a temporary directory.
