@@ -462,3 +462,34 @@ func regexReplace(_ *Context, a []value.Value) (value.Value, error) {
 	out = re.ExpandString(out, repl, tail, m)
 	return value.StringValue(head + tail[:m[0]] + string(out) + tail[m[1]:]), nil
 }
+
+// LookupScalarMust returns a registered function; it panics if the name is
+// unknown (only for names this package registers).
+func LookupScalarMust(name string) *Scalar {
+	s, ok := scalars[name]
+	if !ok {
+		panic("functions: no scalar " + name)
+	}
+	return s
+}
+
+func init() {
+	register(num1Int("FLOOR", math.Floor))
+	register(num1Int("CEIL", math.Ceil))
+	scalars["CEILING"] = scalars["CEIL"]
+}
+
+// num1Int is FLOOR/CEIL on numbers: integers stay integers.
+func num1Int(name string, f func(float64) float64) *Scalar {
+	return &Scalar{Name: name, MinArgs: 1, MaxArgs: 1, NullIn: true, Fn: func(_ *Context, a []value.Value) (value.Value, error) {
+		v := a[0]
+		switch v.K {
+		case value.Int:
+			return v, nil
+		case value.Float, value.Decimal:
+			v.F = f(v.F)
+			return v, nil
+		}
+		return value.Value{}, argError(name, v, "numeric")
+	}}
+}

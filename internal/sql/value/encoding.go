@@ -18,7 +18,9 @@ func (e *Encoder) Uvarint(x uint64) { e.Buf = binary.AppendUvarint(e.Buf, x) }
 func (e *Encoder) Varint(x int64) { e.Buf = binary.AppendVarint(e.Buf, x) }
 
 // Float appends the IEEE bits of f, so replays keep every bit.
-func (e *Encoder) Float(f float64) { e.Buf = binary.LittleEndian.AppendUint64(e.Buf, math.Float64bits(f)) }
+func (e *Encoder) Float(f float64) {
+	e.Buf = binary.LittleEndian.AppendUint64(e.Buf, math.Float64bits(f))
+}
 
 // String appends a length-prefixed string.
 func (e *Encoder) String(s string) {

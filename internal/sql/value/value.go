@@ -57,7 +57,7 @@ type Value struct {
 }
 
 // Constructors.
-func NullValue() Value             { return Value{} }
+func NullValue() Value { return Value{} }
 func BoolValue(b bool) Value {
 	if b {
 		return Value{K: Bool, I: 1}

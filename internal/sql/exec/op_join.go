@@ -1,0 +1,198 @@
+package exec
+
+import (
+	"github.com/eddy-streaming/eddy/internal/sql/parser"
+	"github.com/eddy-streaming/eddy/internal/sql/value"
+)
+
+// joinSide is one input of a stream-to-stream join.
+type joinSide struct {
+	width   int   // columns of this side's rows
+	rangeMs int64 // window length; -1: the side keeps no rows
+	rows    []entry
+	mark    int64 // time the side has advanced to
+}
+
+// joinOp joins two streams. A row arriving on one side is matched against
+// the rows the other side keeps in its window [rt - range, rt]; the output
+// row is [left..., right...] at the arriving row's ROWTIME. Outer joins pad
+// an unmatched arriving row with NULLs at once.
+type joinOp struct {
+	g           *Graph
+	pump        string
+	kind        parser.JoinKind
+	on          expr
+	left, right joinSide
+	next        node
+	emitted     int64
+}
+
+type joinPort struct {
+	op    *joinOp
+	right bool
+}
+
+func (p joinPort) push(rt int64, row []value.Value) { p.op.arrive(p.right, rt, row) }
+func (p joinPort) advance(t int64)                  { p.op.advanceSide(p.right, t) }
+
+func (o *joinOp) arrive(fromRight bool, rt int64, row []value.Value) {
+	own, other := &o.left, &o.right
+	if fromRight {
+		own, other = &o.right, &o.left
+	}
+	if other.rangeMs >= 0 {
+		for len(other.rows) > 0 && other.rows[0].rt < rt-other.rangeMs {
+			other.rows[0] = entry{}
+			other.rows = other.rows[1:]
+		}
+	}
+	matched := false
+	combined := make([]value.Value, o.left.width+o.right.width)
+	for _, e := range other.rows {
+		if fromRight {
+			copy(combined, e.vals)
+			copy(combined[o.left.width:], row)
+		} else {
+			copy(combined, row)
+			copy(combined[o.left.width:], e.vals)
+		}
+		ok, err := o.matches(rt, combined)
+		if err != nil {
+			o.g.evalError(o.pump, err, rt, row)
+			return
+		}
+		if ok {
+			matched = true
+			o.next.push(rt, combined)
+			combined = make([]value.Value, o.left.width+o.right.width)
+		}
+	}
+	pad := o.kind == parser.FullJoin || (o.kind == parser.LeftJoin && !fromRight) || (o.kind == parser.RightJoin && fromRight)
+	if !matched && pad {
+		clear(combined)
+		if fromRight {
+			copy(combined[o.left.width:], row)
+		} else {
+			copy(combined, row)
+		}
+		o.next.push(rt, combined)
+	}
+	if own.rangeMs >= 0 {
+		own.rows = append(own.rows, entry{rt: rt, vals: row})
+	}
+}
+
+func (o *joinOp) matches(rt int64, combined []value.Value) (bool, error) {
+	if o.on == nil {
+		return true, nil
+	}
+	v, err := o.on.eval(o.g, rt, combined)
+	return v.Truthy(), err
+}
+
+func (o *joinOp) advanceSide(right bool, t int64) {
+	if right {
+		o.right.mark = max(o.right.mark, t)
+	} else {
+		o.left.mark = max(o.left.mark, t)
+	}
+	low := min(o.left.mark, o.right.mark)
+	if low > o.emitted {
+		o.emitted = low
+		o.next.advance(low)
+	}
+}
+
+func (o *joinOp) save(e *value.Encoder) {
+	for _, s := range []*joinSide{&o.left, &o.right} {
+		e.Varint(s.mark)
+		e.Uvarint(uint64(len(s.rows)))
+		for _, r := range s.rows {
+			e.Varint(r.rt)
+			e.Values(r.vals)
+		}
+	}
+	e.Varint(o.emitted)
+}
+
+func (o *joinOp) load(d *value.Decoder) {
+	for _, s := range []*joinSide{&o.left, &o.right} {
+		s.mark = d.Varint()
+		n := d.Len()
+		s.rows = nil
+		for range n {
+			rt := d.Varint()
+			s.rows = append(s.rows, entry{rt: rt, vals: d.Values()})
+		}
+	}
+	o.emitted = d.Varint()
+}
+
+// tableJoinOp joins a stream with a reference table. Rows of the table are
+// found through a hash index on an equality of the ON condition when there
+// is one, else by scanning.
+type tableJoinOp struct {
+	g      *Graph
+	pump   string
+	left   bool // LEFT OUTER
+	on     expr
+	table  *Table
+	width  int // left row width
+	probe  expr
+	index  map[string][]int
+	keyBuf []byte
+	next   node
+}
+
+func (o *tableJoinOp) push(rt int64, row []value.Value) {
+	candidates := o.table.Rows
+	var idx []int
+	useIndex := o.index != nil
+	if useIndex {
+		k, err := o.probe.eval(o.g, rt, row)
+		if err != nil {
+			o.g.evalError(o.pump, err, rt, row)
+			return
+		}
+		if !k.IsNull() {
+			o.keyBuf = value.AppendKey(o.keyBuf[:0], k)
+			idx = o.index[string(o.keyBuf)]
+		}
+	}
+	matched := false
+	try := func(tr []value.Value) bool {
+		combined := make([]value.Value, o.width+len(tr))
+		copy(combined, row)
+		copy(combined[o.width:], tr)
+		v, err := o.on.eval(o.g, rt, combined)
+		if err != nil {
+			o.g.evalError(o.pump, err, rt, row)
+			return false
+		}
+		if v.Truthy() {
+			matched = true
+			o.next.push(rt, combined)
+		}
+		return true
+	}
+	if useIndex {
+		for _, i := range idx {
+			if !try(candidates[i]) {
+				return
+			}
+		}
+	} else {
+		for _, tr := range candidates {
+			if !try(tr) {
+				return
+			}
+		}
+	}
+	if !matched && o.left {
+		combined := make([]value.Value, o.width+1+len(o.table.Columns))
+		copy(combined, row)
+		o.next.push(rt, combined)
+	}
+}
+
+func (o *tableJoinOp) advance(t int64) { o.next.advance(t) }
