@@ -1,0 +1,478 @@
+package firehose
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eddy-streaming/eddy/internal/firehose/compress"
+	"github.com/eddy-streaming/eddy/internal/firehose/convert"
+	"github.com/eddy-streaming/eddy/internal/firehose/process"
+	"github.com/eddy-streaming/eddy/internal/firehose/sink"
+)
+
+// destKind says where a pipeline delivers.
+type destKind int
+
+const (
+	destS3 destKind = iota
+	destHTTP
+	destPostgreSQL
+)
+
+// output is where a buffer goes.
+type output byte
+
+const (
+	outData   output = 'd'
+	outError  output = 'e'
+	outBackup output = 'b'
+)
+
+// pipeline is a compiled destination configuration.
+type pipeline struct {
+	version int64
+	dest    destination
+	kind    destKind
+
+	sizeLimit int
+	interval  time.Duration
+	dynamic   bool
+
+	prefix, errPrefix *process.Template
+	extractor         *process.Extractor
+
+	deagg        string // "", "JSON" or "DELIMITED"
+	deaggDelim   []byte
+	appendDelim  []byte
+	transform    *process.Transformer
+	lambdaARN    string
+	transformTry int
+	transformMax int // bytes per invocation
+
+	converter   *convert.Converter
+	compression string
+	ext         string
+
+	bucket, errBucket sink.Bucket
+
+	backupAll    bool
+	backupBucket sink.Bucket
+	backupPrefix *process.Template
+	backupComp   string
+
+	http          *sink.HTTPEndpoint
+	pg            *sink.PostgreSQL
+	retryDuration time.Duration
+}
+
+func hints(h *BufferingHints, defSize, maxSize, defInterval int) (size, interval int, err error) {
+	size, interval = defSize, defInterval
+	if h != nil && h.SizeInMBs != nil {
+		size = *h.SizeInMBs
+	}
+	if h != nil && h.IntervalInSeconds != nil {
+		interval = *h.IntervalInSeconds
+	}
+	if size < 1 || size > maxSize {
+		return 0, 0, validation(fmt.Sprintf("Value '%d' at 'bufferingHints.sizeInMBs' failed to satisfy constraint: Member must have value between 1 and %d", size, maxSize))
+	}
+	if interval < 0 || interval > 900 {
+		return 0, 0, validation(fmt.Sprintf("Value '%d' at 'bufferingHints.intervalInSeconds' failed to satisfy constraint: Member must have value between 0 and 900", interval))
+	}
+	return size, interval, nil
+}
+
+func param(p Processor, name string) (string, bool) {
+	for _, kv := range p.Parameters {
+		if kv.ParameterName == name {
+			return kv.ParameterValue, true
+		}
+	}
+	return "", false
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
+
+// compileProcessing reads a ProcessingConfiguration into p.
+func (s *Service) compileProcessing(p *pipeline, pc *ProcessingConfiguration, streamARN string) error {
+	if pc == nil || !isTrue(pc.Enabled) {
+		return nil
+	}
+	for _, proc := range pc.Processors {
+		switch proc.Type {
+		case "RecordDeAggregation":
+			t, _ := param(proc, "SubRecordType")
+			switch t {
+			case "JSON":
+			case "DELIMITED":
+				p.deaggDelim = []byte("\n")
+				if d, ok := param(proc, "Delimiter"); ok {
+					b, err := base64.StdEncoding.DecodeString(d)
+					if err != nil || len(b) == 0 {
+						return invalidArgument("RecordDeAggregation Delimiter must be base64-encoded and not empty")
+					}
+					p.deaggDelim = b
+				}
+			default:
+				return invalidArgument("RecordDeAggregation SubRecordType must be JSON or DELIMITED")
+			}
+			p.deagg = t
+		case "AppendDelimiterToRecord":
+			p.appendDelim = []byte("\n")
+			if d, ok := param(proc, "Delimiter"); ok {
+				b, err := base64.StdEncoding.DecodeString(d)
+				if err != nil {
+					return invalidArgument("AppendDelimiterToRecord Delimiter must be base64-encoded")
+				}
+				p.appendDelim = b
+			}
+		case "MetadataExtraction":
+			q, ok := param(proc, "MetadataExtractionQuery")
+			if !ok || q == "" {
+				return invalidArgument("MetadataExtraction requires the MetadataExtractionQuery parameter")
+			}
+			if eng, ok := param(proc, "JsonParsingEngine"); ok && eng != "JQ-1.6" {
+				return invalidArgument("JsonParsingEngine must be JQ-1.6")
+			}
+			e, err := process.CompileQuery(q)
+			if err != nil {
+				return invalidArgument(err.Error())
+			}
+			p.extractor = e
+		case "Lambda":
+			arn, ok := param(proc, "LambdaArn")
+			if !ok || arn == "" {
+				return invalidArgument("Lambda processor requires the LambdaArn parameter")
+			}
+			url := arn
+			if !strings.HasPrefix(arn, "http://") && !strings.HasPrefix(arn, "https://") {
+				mapped, ok := s.opts.Transforms[arn]
+				if !ok {
+					return invalidArgument(fmt.Sprintf("LambdaArn %q is neither an http(s) URL nor a configured transform", arn))
+				}
+				url = mapped
+			}
+			p.lambdaARN = arn
+			p.transform = &process.Transformer{URL: url, Client: s.opts.HTTPClient, DeliveryStreamARN: streamARN, Region: s.opts.Region}
+			p.transformTry = 3
+			if v, ok := param(proc, "NumberOfRetries"); ok {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > 5 {
+					return invalidArgument("NumberOfRetries must be between 0 and 5")
+				}
+				p.transformTry = n
+			}
+			p.transformMax = 1 << 20
+			if v, ok := param(proc, "BufferSizeInMBs"); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0.2 || f > 3 {
+					return invalidArgument("BufferSizeInMBs must be between 0.2 and 3")
+				}
+				p.transformMax = int(f * (1 << 20))
+			}
+		case "Decompression", "CloudWatchLogProcessing":
+			return invalidArgument(fmt.Sprintf("Processor type %s is not supported by Eddy", proc.Type))
+		default:
+			return invalidArgument(fmt.Sprintf("Unknown processor type %q", proc.Type))
+		}
+	}
+	return nil
+}
+
+// compile turns a stored destination into a pipeline, validating it.
+func (s *Service) compile(name string, version int64, d destination) (*pipeline, error) {
+	p := &pipeline{version: version, dest: d}
+	arn := s.arn(name)
+	switch {
+	case d.ExtendedS3 != nil:
+		return p, s.compileS3(p, d.ExtendedS3, arn)
+	case d.HTTP != nil:
+		return p, s.compileHTTP(p, d.HTTP, arn)
+	case d.PostgreSQL != nil:
+		return p, s.compilePostgreSQL(p, d.PostgreSQL, arn)
+	}
+	return nil, invalidArgument("Exactly one destination configuration must be specified")
+}
+
+func (s *Service) compileS3(p *pipeline, c *ExtendedS3DestinationConfiguration, arn string) error {
+	p.kind = destS3
+	var err error
+	if p.bucket, err = s.bucket(c.BucketARN); err != nil {
+		return err
+	}
+	p.errBucket = p.bucket
+	p.dynamic = c.DynamicPartitioningConfiguration != nil && isTrue(c.DynamicPartitioningConfiguration.Enabled)
+	conversion := c.DataFormatConversionConfiguration != nil && isTrue(c.DataFormatConversionConfiguration.Enabled)
+	defSize := 5
+	if conversion {
+		defSize = 128
+	}
+	size, interval, err := hints(c.BufferingHints, defSize, 128, 300)
+	if err != nil {
+		return err
+	}
+	if conversion && size < 64 && !s.opts.SmallParquetBuffers {
+		return invalidArgument("BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled")
+	}
+	p.sizeLimit, p.interval = size<<20, time.Duration(interval)*time.Second
+	if p.prefix, err = process.CompileTemplate(c.Prefix, !p.dynamic); err != nil {
+		return invalidArgument("Prefix: " + err.Error())
+	}
+	if (p.prefix.HasQueryKeys || p.prefix.HasLambdaKeys) && !p.dynamic {
+		return invalidArgument("partitionKeyFromQuery and partitionKeyFromLambda namespaces can only be used when dynamic partitioning is enabled")
+	}
+	if p.prefix.HasErrorType {
+		return invalidArgument("The firehose:error-output-type namespace can only be used in ErrorOutputPrefix")
+	}
+	if p.dynamic && !(p.prefix.HasQueryKeys || p.prefix.HasLambdaKeys) {
+		return invalidArgument("When dynamic partitioning is enabled, the Prefix must use partitionKeyFromQuery or partitionKeyFromLambda")
+	}
+	if strings.Contains(c.Prefix, "!{") && c.ErrorOutputPrefix == "" {
+		return invalidArgument("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
+	}
+	if err := s.compileErrorPrefix(p, c.ErrorOutputPrefix); err != nil {
+		return err
+	}
+	if err := s.compileProcessing(p, c.ProcessingConfiguration, arn); err != nil {
+		return err
+	}
+	if p.extractor == nil && p.prefix.HasQueryKeys {
+		return invalidArgument("partitionKeyFromQuery requires a MetadataExtraction processor")
+	}
+	if p.transform == nil && p.prefix.HasLambdaKeys {
+		return invalidArgument("partitionKeyFromLambda requires a Lambda processor")
+	}
+	p.compression = c.CompressionFormat
+	if p.compression == "" {
+		p.compression = compress.Uncompressed
+	}
+	if !compress.Valid(p.compression) {
+		return validation(fmt.Sprintf("Value '%s' at 'extendedS3DestinationConfiguration.compressionFormat' failed to satisfy constraint: Member must satisfy enum value set: [UNCOMPRESSED, GZIP, ZIP, Snappy, HADOOP_SNAPPY]", c.CompressionFormat))
+	}
+	p.ext = compress.Extension(p.compression)
+	if conversion {
+		if p.compression != compress.Uncompressed {
+			return invalidArgument("CompressionFormat must be UNCOMPRESSED when data format conversion is enabled; compress inside Parquet with ParquetSerDe.Compression")
+		}
+		if p.converter, err = compileConversion(c.DataFormatConversionConfiguration); err != nil {
+			return err
+		}
+		p.ext = ".parquet"
+	}
+	if c.FileExtension != "" {
+		if !strings.HasPrefix(c.FileExtension, ".") || len(c.FileExtension) > 128 || strings.ContainsAny(c.FileExtension, "/\\") {
+			return invalidArgument("FileExtension must start with '.' and hold no slashes")
+		}
+		p.ext = c.FileExtension
+	}
+	if c.CustomTimeZone != "" && c.CustomTimeZone != "UTC" {
+		return invalidArgument("CustomTimeZone: only UTC is supported")
+	}
+	switch c.S3BackupMode {
+	case "", "Disabled":
+	case "Enabled":
+		if c.S3BackupConfiguration == nil {
+			return invalidArgument("S3BackupConfiguration is required when S3BackupMode is Enabled")
+		}
+		if err := s.compileBackup(p, c.S3BackupConfiguration); err != nil {
+			return err
+		}
+		p.backupAll = true
+	default:
+		return validation(fmt.Sprintf("Value '%s' at 'extendedS3DestinationConfiguration.s3BackupMode' failed to satisfy constraint: Member must satisfy enum value set: [Disabled, Enabled]", c.S3BackupMode))
+	}
+	return nil
+}
+
+func (s *Service) compileErrorPrefix(p *pipeline, prefix string) error {
+	src := prefix
+	if src == "" {
+		src = "!{firehose:error-output-type}/"
+	}
+	t, err := process.CompileTemplate(src, true)
+	if err != nil {
+		return invalidArgument("ErrorOutputPrefix: " + err.Error())
+	}
+	if t.HasQueryKeys || t.HasLambdaKeys {
+		return invalidArgument("ErrorOutputPrefix cannot use the partitionKeyFromQuery or partitionKeyFromLambda namespaces")
+	}
+	p.errPrefix = t
+	return nil
+}
+
+func (s *Service) compileBackup(p *pipeline, c *S3DestinationConfiguration) error {
+	var err error
+	if p.backupBucket, err = s.bucket(c.BucketARN); err != nil {
+		return err
+	}
+	if p.backupPrefix, err = process.CompileTemplate(c.Prefix, true); err != nil {
+		return invalidArgument("S3 backup Prefix: " + err.Error())
+	}
+	if p.backupPrefix.HasQueryKeys || p.backupPrefix.HasLambdaKeys || p.backupPrefix.HasErrorType {
+		return invalidArgument("S3 backup Prefix can only use the timestamp and firehose:random-string namespaces")
+	}
+	p.backupComp = c.CompressionFormat
+	if p.backupComp == "" {
+		p.backupComp = compress.Uncompressed
+	}
+	if !compress.Valid(p.backupComp) {
+		return invalidArgument(fmt.Sprintf("Unknown CompressionFormat %q", c.CompressionFormat))
+	}
+	return nil
+}
+
+// compileSideBucket sets up the S3 configuration of an HTTP or PostgreSQL
+// destination: the error output and, with AllData, the backup.
+func (s *Service) compileSideBucket(p *pipeline, c *S3DestinationConfiguration, mode, field string) error {
+	if c == nil {
+		return invalidArgument(field + ".S3Configuration is required")
+	}
+	if err := s.compileBackup(p, c); err != nil {
+		return err
+	}
+	p.errBucket = p.backupBucket
+	if err := s.compileErrorPrefix(p, c.ErrorOutputPrefix); err != nil {
+		return err
+	}
+	switch mode {
+	case "", "FailedDataOnly":
+	case "AllData":
+		p.backupAll = true
+	default:
+		return validation(fmt.Sprintf("Value '%s' at '%s.s3BackupMode' failed to satisfy constraint: Member must satisfy enum value set: [FailedDataOnly, AllData]", mode, field))
+	}
+	return nil
+}
+
+func retryDuration(r *RetryOptions) (time.Duration, error) {
+	d := 300
+	if r != nil && r.DurationInSeconds != nil {
+		d = *r.DurationInSeconds
+	}
+	if d < 0 || d > 7200 {
+		return 0, validation(fmt.Sprintf("Value '%d' at 'retryOptions.durationInSeconds' failed to satisfy constraint: Member must have value between 0 and 7200", d))
+	}
+	return time.Duration(d) * time.Second, nil
+}
+
+func (s *Service) compileHTTP(p *pipeline, c *HttpEndpointDestinationConfiguration, arn string) error {
+	p.kind = destHTTP
+	if c.EndpointConfiguration == nil || c.EndpointConfiguration.Url == "" {
+		return invalidArgument("HttpEndpointDestinationConfiguration.EndpointConfiguration.Url is required")
+	}
+	u := c.EndpointConfiguration.Url
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return invalidArgument("EndpointConfiguration.Url must be an http(s) URL")
+	}
+	size, interval, err := hints(c.BufferingHints, 5, 64, 300)
+	if err != nil {
+		return err
+	}
+	p.sizeLimit, p.interval = size<<20, time.Duration(interval)*time.Second
+	if p.retryDuration, err = retryDuration(c.RetryOptions); err != nil {
+		return err
+	}
+	if err := s.compileSideBucket(p, c.S3Configuration, c.S3BackupMode, "httpEndpointDestinationConfiguration"); err != nil {
+		return err
+	}
+	if err := s.compileProcessing(p, c.ProcessingConfiguration, arn); err != nil {
+		return err
+	}
+	h := &sink.HTTPEndpoint{URL: u, AccessKey: c.EndpointConfiguration.AccessKey, SourceARN: arn, Client: s.opts.HTTPClient}
+	if rc := c.RequestConfiguration; rc != nil {
+		switch rc.ContentEncoding {
+		case "", "NONE":
+		case "GZIP":
+			h.GZIP = true
+		default:
+			return invalidArgument("RequestConfiguration.ContentEncoding must be NONE or GZIP")
+		}
+		if len(rc.CommonAttributes) > 0 {
+			h.CommonAttributes = map[string]string{}
+			for _, a := range rc.CommonAttributes {
+				h.CommonAttributes[a.AttributeName] = a.AttributeValue
+			}
+		}
+	}
+	p.http = h
+	return nil
+}
+
+func (s *Service) compilePostgreSQL(p *pipeline, c *PostgreSQLDestinationConfiguration, arn string) error {
+	p.kind = destPostgreSQL
+	if c.ConnectionString == "" || c.Table == "" {
+		return invalidArgument("PostgreSQLDestinationConfiguration requires ConnectionString and Table")
+	}
+	columns := false
+	switch c.Mode {
+	case "", "jsonb":
+	case "columns":
+		columns = true
+	default:
+		return invalidArgument("PostgreSQLDestinationConfiguration.Mode must be jsonb or columns")
+	}
+	size, interval, err := hints(c.BufferingHints, 5, 128, 60)
+	if err != nil {
+		return err
+	}
+	p.sizeLimit, p.interval = size<<20, time.Duration(interval)*time.Second
+	if p.retryDuration, err = retryDuration(c.RetryOptions); err != nil {
+		return err
+	}
+	if err := s.compileSideBucket(p, c.S3Configuration, c.S3BackupMode, "postgreSQLDestinationConfiguration"); err != nil {
+		return err
+	}
+	if err := s.compileProcessing(p, c.ProcessingConfiguration, arn); err != nil {
+		return err
+	}
+	p.pg = sink.NewPostgreSQL(c.ConnectionString, c.Table, columns, c.JSONBColumn)
+	return nil
+}
+
+func compileConversion(c *DataFormatConversionConfiguration) (*convert.Converter, error) {
+	sc := c.SchemaConfiguration
+	if sc == nil || len(sc.Columns) == 0 {
+		return nil, invalidArgument("DataFormatConversionConfiguration.SchemaConfiguration.Columns is required: Eddy has no Glue catalog, so the table's columns are given inline")
+	}
+	if c.OutputFormatConfiguration == nil || c.OutputFormatConfiguration.Serializer == nil {
+		return nil, invalidArgument("DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer is required")
+	}
+	ser := c.OutputFormatConfiguration.Serializer
+	if ser.OrcSerDe != nil {
+		return nil, invalidArgument("ORC output (OrcSerDe) is not supported yet; use ParquetSerDe")
+	}
+	if ser.ParquetSerDe == nil {
+		return nil, invalidArgument("Serializer must set ParquetSerDe")
+	}
+	opts := convert.Options{CaseInsensitive: true, Compression: ser.ParquetSerDe.Compression}
+	for _, col := range sc.Columns {
+		opts.Columns = append(opts.Columns, convert.Column{Name: col.Name, Type: col.Type})
+	}
+	if v := ser.ParquetSerDe.PageSizeBytes; v != nil {
+		opts.PageSizeBytes = *v
+	}
+	if v := ser.ParquetSerDe.BlockSizeBytes; v != nil {
+		opts.BlockSizeBytes = *v
+	}
+	opts.EnableDictionaryCompression = isTrue(ser.ParquetSerDe.EnableDictionaryCompression)
+	if in := c.InputFormatConfiguration; in != nil && in.Deserializer != nil {
+		if ox := in.Deserializer.OpenXJsonSerDe; ox != nil {
+			if ox.CaseInsensitive != nil {
+				opts.CaseInsensitive = *ox.CaseInsensitive
+			}
+			opts.ConvertDotsInJSONKeysToUnderscores = isTrue(ox.ConvertDotsInJsonKeysToUnderscores)
+			opts.ColumnToJSONKeyMappings = ox.ColumnToJsonKeyMappings
+		}
+		if hv := in.Deserializer.HiveJsonSerDe; hv != nil {
+			opts.TimestampFormats = hv.TimestampFormats
+		}
+	}
+	conv, err := convert.New(opts)
+	if err != nil {
+		return nil, invalidArgument("DataFormatConversionConfiguration: " + err.Error())
+	}
+	return conv, nil
+}
