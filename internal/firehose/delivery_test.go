@@ -16,11 +16,11 @@ import (
 
 func parquetDest(bucket string) *types.ExtendedS3DestinationConfiguration {
 	return &types.ExtendedS3DestinationConfiguration{
-		BucketARN:         aws.String("arn:aws:s3:::" + bucket),
-		RoleARN:           aws.String("arn:aws:iam::000000000000:role/firehose"),
-		Prefix:            aws.String("customer=!{partitionKeyFromQuery:customer}/year=!{timestamp:yyyy}/"),
-		ErrorOutputPrefix: aws.String("errors/!{firehose:error-output-type}/"),
-		BufferingHints:    &types.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
+		BucketARN:                        aws.String("arn:aws:s3:::" + bucket),
+		RoleARN:                          aws.String("arn:aws:iam::000000000000:role/firehose"),
+		Prefix:                           aws.String("customer=!{partitionKeyFromQuery:customer}/year=!{timestamp:yyyy}/"),
+		ErrorOutputPrefix:                aws.String("errors/!{firehose:error-output-type}/"),
+		BufferingHints:                   &types.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
 		DynamicPartitioningConfiguration: &types.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)},
 		ProcessingConfiguration: &types.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []types.Processor{{
 			Type: types.ProcessorTypeMetadataExtraction,
