@@ -195,6 +195,12 @@ func (e *Engine) Config() Config { return e.cfg }
 func (e *Engine) Process(i int, rec Record) []OutputRecord {
 	name := e.cfg.Inputs[i].Name
 	rt := rec.ArrivalTime.UnixMilli()
+	if s, ok := e.graph.Stream(name); ok && rt < s.Rowtime {
+		rt = s.Rowtime
+	}
+	// Time reaches the record first: windows ending by then close, and an
+	// error for the record is stamped with its time.
+	e.graph.Advance(name, rt)
 	e.mappers[i].Map(rec.Data, func(row []value.Value) {
 		_ = e.graph.Insert(name, rt, row)
 	}, func(err error, raw []byte) {
