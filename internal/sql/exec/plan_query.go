@@ -239,6 +239,16 @@ func (g *Graph) planAggregate(q *parser.Select, base *compiler, calls []*parser.
 			}
 		}
 		post.groups = append(post.groups, gm)
+		if f, ok := k.(*parser.FuncCall); ok && f.Name == "MONOTONIC" && len(f.Args) == 1 {
+			// The value of MONOTONIC(x) is x's: select x directly.
+			inner := groupMatch{text: groupText(f.Args[0]), col: -1, out: 1 + i}
+			if ref, ok := f.Args[0].(*parser.ColumnRef); ok && !isRowtime(ref) {
+				if col, err := base.sc.resolve(ref); err == nil {
+					inner.col = col.idx
+				}
+			}
+			post.groups = append(post.groups, inner)
+		}
 		if q.Stagger != nil {
 			continue
 		}

@@ -1344,7 +1344,13 @@ func (p *parser) specialCall() (Expr, error) {
 		tr.S = x
 		return tr, p.expectOp(")")
 	}
-	x, err := p.expr()
+	var x Expr
+	var err error
+	if name == "POSITION" {
+		x, err = p.additive() // POSITION(a IN b): IN is not a predicate here
+	} else {
+		x, err = p.expr()
+	}
 	if err != nil {
 		return nil, err
 	}
