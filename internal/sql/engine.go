@@ -195,8 +195,10 @@ func (e *Engine) Config() Config { return e.cfg }
 func (e *Engine) Process(i int, rec Record) []OutputRecord {
 	name := e.cfg.Inputs[i].Name
 	rt := rec.ArrivalTime.UnixMilli()
-	if s, ok := e.graph.Stream(name); ok && rt < s.Rowtime {
-		rt = s.Rowtime
+	if s, ok := e.graph.Stream(name); ok {
+		// A record below the source's watermark (a broken promise) or the
+		// stream's ROWTIME is stamped with the stream's current time.
+		rt = max(rt, s.Rowtime, s.Watermark)
 	}
 	// Time reaches the record first: windows ending by then close, and an
 	// error for the record is stamped with its time.
