@@ -257,7 +257,7 @@ func (s *Service) compileS3(p *pipeline, c *ExtendedS3DestinationConfiguration, 
 		if p.compression != compress.Uncompressed {
 			return invalidArgument("CompressionFormat must be UNCOMPRESSED when data format conversion is enabled; compress inside Parquet with ParquetSerDe.Compression")
 		}
-		if p.converter, err = compileConversion(c.DataFormatConversionConfiguration); err != nil {
+		if p.converter, err = s.compileConversion(c.DataFormatConversionConfiguration); err != nil {
 			return err
 		}
 		p.ext = ".parquet"
@@ -432,11 +432,7 @@ func (s *Service) compilePostgreSQL(p *pipeline, c *PostgreSQLDestinationConfigu
 	return nil
 }
 
-func compileConversion(c *DataFormatConversionConfiguration) (*convert.Converter, error) {
-	sc := c.SchemaConfiguration
-	if sc == nil || len(sc.Columns) == 0 {
-		return nil, invalidArgument("DataFormatConversionConfiguration.SchemaConfiguration.Columns is required: Eddy has no Glue catalog, so the table's columns are given inline")
-	}
+func (s *Service) compileConversion(c *DataFormatConversionConfiguration) (*convert.Converter, error) {
 	if c.OutputFormatConfiguration == nil || c.OutputFormatConfiguration.Serializer == nil {
 		return nil, invalidArgument("DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer is required")
 	}
@@ -447,8 +443,19 @@ func compileConversion(c *DataFormatConversionConfiguration) (*convert.Converter
 	if ser.ParquetSerDe == nil {
 		return nil, invalidArgument("Serializer must set ParquetSerDe")
 	}
+	sc := c.SchemaConfiguration
+	if sc == nil {
+		return nil, invalidArgument("DataFormatConversionConfiguration.SchemaConfiguration is required")
+	}
+	columns := sc.Columns
+	if len(columns) == 0 {
+		columns = s.opts.Tables[sc.DatabaseName+"."+sc.TableName]
+	}
+	if len(columns) == 0 {
+		return nil, invalidArgument(fmt.Sprintf("Table %s.%s has no schema: Eddy has no Glue catalog, so give the columns inline in SchemaConfiguration.Columns or configure the table", sc.DatabaseName, sc.TableName))
+	}
 	opts := convert.Options{CaseInsensitive: true, Compression: ser.ParquetSerDe.Compression}
-	for _, col := range sc.Columns {
+	for _, col := range columns {
 		opts.Columns = append(opts.Columns, convert.Column{Name: col.Name, Type: col.Type})
 	}
 	if v := ser.ParquetSerDe.PageSizeBytes; v != nil {

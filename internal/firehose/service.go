@@ -53,6 +53,10 @@ type Options struct {
 	// Buckets maps bucket names to buckets of their own (an S3-compatible
 	// server, another directory). Checked before BucketDir.
 	Buckets map[string]sink.Bucket
+	// Tables stands in for the Glue catalog: "database.table" to columns,
+	// used by format conversion when SchemaConfiguration names a table and
+	// gives no inline Columns.
+	Tables map[string][]SchemaColumn
 	// Transforms maps names given as a Lambda processor's LambdaArn to
 	// transform URLs. A LambdaArn that is an http(s) URL is used as is.
 	Transforms map[string]string
