@@ -161,7 +161,7 @@ const maxSkipped = 1000
 // an earlier entry is skipped, and so are the later ones of its key.
 func (p *Producer) buildBatch(s *shard) *batch {
 	clear(p.seen)
-	bb := batchBuilder{o: &p.opts, b: &batch{shard: s}, seen: p.seen, picked: p.picked[:0]}
+	bb := batchBuilder{o: &p.opts, b: &batch{shard: s}, seen: p.seen, picked: p.picked[:0], pseudo: s.id == ""}
 	bb.resetAggregate()
 	n, scanned, skipped := s.queueLen(), 0, 0
 scan:
@@ -213,6 +213,11 @@ type batchBuilder struct {
 	cur         batchEntry
 	curSize     int
 	curFirstKey int // the length of the partition key of its first record
+	// curRoute is the hash key of its first record. On the pseudo-shard
+	// of an unknown map, an aggregate only holds records of that hash
+	// key, since it goes to the shard of its first record.
+	curRoute hashKey
+	pseudo   bool
 }
 
 // addPlain adds r as a plain record.
@@ -269,8 +274,10 @@ func (bb *batchBuilder) addAggregated(r *record) addOutcome {
 		firstKey := bb.curFirstKey
 		if count == 0 {
 			firstKey = len(r.PartitionKey)
+			bb.curRoute = r.route
 		}
-		if bb.curSize+add <= o.MaxAggregatedBytes &&
+		if (!bb.pseudo || r.route == bb.curRoute) &&
+			bb.curSize+add <= o.MaxAggregatedBytes &&
 			(o.MaxAggregatedRecords == 0 || count < o.MaxAggregatedRecords) &&
 			bb.bytes+bb.curSize+add+firstKey <= o.MaxBatchBytes &&
 			curIndex < o.MaxBatchRecords {

@@ -217,3 +217,38 @@ func DeaggregateRecords(records []types.Record) []UserRecord {
 	}
 	return out
 }
+
+// DeaggregateShardRecords is DeaggregateRecords for records read from one
+// shard, whose hash key range is given: it also drops the user records of
+// aggregated records whose hash key (explicit, or the MD5 of the partition
+// key) is outside the range, as the KCL does. A producer that aggregated
+// with a stale shard map (the stream was just resharded) can write a user
+// record into a sibling of its shard; the producer then puts it again, into
+// its shard, so a consumer that keeps the stray copy sees that key's
+// records out of order. It returns an error only for a bad range.
+func DeaggregateShardRecords(records []types.Record, hashKeyRange types.HashKeyRange) ([]UserRecord, error) {
+	start, ok1 := parseHashKey(aws.ToString(hashKeyRange.StartingHashKey))
+	end, ok2 := parseHashKey(aws.ToString(hashKeyRange.EndingHashKey))
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("deaggregate: bad hash key range %q-%q",
+			aws.ToString(hashKeyRange.StartingHashKey), aws.ToString(hashKeyRange.EndingHashKey))
+	}
+	users := DeaggregateRecords(records)
+	kept := users[:0]
+	for _, u := range users {
+		if u.Aggregated {
+			h := hashOf(u.PartitionKey)
+			if u.ExplicitHashKey != "" {
+				var ok bool
+				if h, ok = parseHashKey(u.ExplicitHashKey); !ok {
+					continue
+				}
+			}
+			if h.less(start) || end.less(h) {
+				continue
+			}
+		}
+		kept = append(kept, u)
+	}
+	return kept, nil
+}

@@ -7,9 +7,11 @@ import (
 )
 
 const (
-	// minRefreshInterval is the least time between two shard listings;
-	// failed listings back off up to maxRefreshInterval.
-	minRefreshInterval = time.Second
+	// minRefreshInterval is the least time between two shard listings.
+	// Failed listings back off from failedRefreshDelay to
+	// maxRefreshInterval.
+	minRefreshInterval = 100 * time.Millisecond
+	failedRefreshDelay = time.Second
 	maxRefreshInterval = 30 * time.Second
 )
 
@@ -64,7 +66,7 @@ func (p *Producer) plan(now time.Duration) (batches []*batch, refresh bool, wake
 			wake = p.nextRefresh
 		}
 	}
-	if !p.ready || p.pending != nil {
+	if !p.ready || p.pending != nil || p.stale {
 		p.nextWake = wake
 		return nil, refresh, wake
 	}
@@ -129,14 +131,14 @@ func (p *Producer) refresh() {
 	p.mu.Lock()
 	defer p.wake()
 	defer p.mu.Unlock()
-	p.refreshing = false
+	p.refreshing, p.stale = false, false
 	if p.ctx.Err() != nil {
 		return
 	}
 	now := p.now()
 	if err != nil {
 		p.refreshFailures++
-		p.nextRefresh = now + min(maxRefreshInterval, minRefreshInterval<<min(p.refreshFailures-1, 5))
+		p.nextRefresh = now + min(maxRefreshInterval, failedRefreshDelay<<min(p.refreshFailures-1, 5))
 		p.refreshWanted = true
 		if !p.ready {
 			p.logger.Warn("cannot list shards; sending without a shard map", "error", err)

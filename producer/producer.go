@@ -49,7 +49,10 @@ type Producer struct {
 	ready bool
 	// pending is a new shard map that replaces ranges once no batch is in
 	// flight.
-	pending         []shardRange
+	pending []shardRange
+	// stale is set when a call wrote records to an unexpected shard: no
+	// batch is sent until the shards are listed again.
+	stale           bool
 	refreshWanted   bool
 	refreshing      bool
 	refreshFailures int

@@ -8,8 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/eddy-streaming/eddy/internal/config"
 )
 
 // putAll puts perKey[k] records of each key k, "k i" for i = 0.., from
@@ -48,7 +53,7 @@ func (c *resultChecker) onResult(r Result) {
 }
 
 func TestNoLossAcrossClose(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	checkLeaks(t)
 	for _, aggregate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("aggregate=%v", aggregate), func(t *testing.T) {
 			ts := startServer(t)
@@ -77,7 +82,7 @@ func TestNoLossAcrossClose(t *testing.T) {
 }
 
 func TestOrderPerKeyUnderRetries(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	checkLeaks(t)
 	for _, aggregate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("aggregate=%v", aggregate), func(t *testing.T) {
 			ts := startServer(t)
@@ -117,3 +122,124 @@ func TestOrderPerKeyUnderRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderPerKeyUnderThrottling writes faster than the server's
+// per-shard throughput limits allow, so that calls have throttled records.
+func TestOrderPerKeyUnderThrottling(t *testing.T) {
+	checkLeaks(t)
+	ts := startServer(t, func(c *config.Config) {
+		c.Throughput.Enforce = true
+		c.Throughput.WriteRecordsPerSecond = 1000
+	})
+	ts.createStream(t, "s", 2)
+	var rc resultChecker
+	p, err := New(ts.client, "s", Options{
+		Linger: time.Millisecond, RetryBaseDelay: 20 * time.Millisecond, RetryMaxDelay: 200 * time.Millisecond,
+		MaxAttempts: 100, OnResult: rc.onResult,
+	})
+	require.NoError(t, err)
+	perKey := map[string]int{}
+	for i := range 200 {
+		perKey[fmt.Sprintf("key-%d", i)] = 17 // 3400 records: 1.7 s at 2 x 1000/s
+	}
+	putAll(t, p, perKey)
+	require.NoError(t, p.Close(testContext(t)))
+	require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
+	require.Equal(t, int64(3400), rc.ok.Load())
+	st := p.Stats()
+	t.Logf("stats %+v", st)
+	require.Positive(t, st.Retries, "the server throttled nothing")
+	records := ts.readUserRecords(t, "s")
+	require.Len(t, records, 3400)
+	checkOrder(t, records, perKey)
+}
+
+// TestReshardingMidStream splits and merges shards while records flow: no
+// record is lost, every key stays in order (reading parents before
+// children), and the producer follows the new shards.
+func TestReshardingMidStream(t *testing.T) {
+	checkLeaks(t)
+	for _, aggregate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("aggregate=%v", aggregate), func(t *testing.T) {
+			ts := startServer(t)
+			ts.createStream(t, "s", 2)
+			var rc resultChecker
+			shardsSeen := sync.Map{}
+			p, err := New(ts.client, "s", Options{
+				Aggregate: aggregate, Linger: time.Millisecond, MaxAggregatedBytes: 1000,
+				OnResult: func(r Result) {
+					rc.onResult(r)
+					shardsSeen.Store(r.ShardID, true)
+				},
+			})
+			require.NoError(t, err)
+			perKey := map[string]int{}
+			for i := range 64 {
+				perKey[fmt.Sprintf("key-%d", i)] = 300
+			}
+			var wg sync.WaitGroup
+			for _, key := range sortedKeys(perKey) {
+				wg.Go(func() {
+					for i := range perKey[key] {
+						require.NoError(t, p.Put(context.Background(), key, fmt.Appendf(nil, "%s %d", key, i)))
+						time.Sleep(200 * time.Microsecond)
+					}
+				})
+			}
+			ctx := testContext(t)
+			// waitFor waits until n records are written and the producer
+			// has shards in its map.
+			waitFor := func(n int64, shards int) {
+				require.Eventually(t, func() bool { return rc.ok.Load() >= n && p.Stats().Shards == shards },
+					20*time.Second, time.Millisecond, "written %d, shards %d", rc.ok.Load(), p.Stats().Shards)
+			}
+			waitActive := func() {
+				require.Eventually(t, func() bool {
+					out, err := ts.client.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("s")})
+					return err == nil && out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive
+				}, 5*time.Second, time.Millisecond)
+			}
+			// Split shard 0 (the lower half of the hash space) at 2^126,
+			// then merge its children back.
+			waitFor(3000, 2)
+			_, err = ts.client.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: aws.String("s"),
+				ShardToSplit: aws.String(shardID(0)), NewStartingHashKey: aws.String("85070591730234615865843651857942052864")})
+			require.NoError(t, err)
+			waitActive()
+			written := rc.ok.Load()
+			waitFor(written+3000, 3)
+			_, err = ts.client.MergeShards(ctx, &kinesis.MergeShardsInput{StreamName: aws.String("s"),
+				ShardToMerge: aws.String(shardID(2)), AdjacentShardToMerge: aws.String(shardID(3))})
+			require.NoError(t, err)
+			waitActive()
+			written = rc.ok.Load()
+			waitFor(written+1000, 2)
+			wg.Wait()
+			require.NoError(t, p.Close(testContext(t)))
+
+			require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
+			require.Equal(t, int64(64*300), rc.ok.Load())
+			for _, id := range []int{0, 1, 2, 3, 4} {
+				_, ok := shardsSeen.Load(shardID(id))
+				require.True(t, ok, "no record was written to %s", shardID(id))
+			}
+			st := p.Stats()
+			t.Logf("stats %+v", st)
+			require.Equal(t, 2, st.Shards, "the producer follows the merge")
+			// Records an aggregated record put into a sibling shard are put
+			// again: the copies in their own shard keep their key in order.
+			records := ts.readUserRecords(t, "s")
+			require.GreaterOrEqual(t, len(records), 64*300)
+			checkOrder(t, records, perKey)
+		})
+	}
+}
+
+// checkLeaks checks, after the test and its cleanups, that it left no
+// goroutine running.
+func checkLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+func shardID(i int) string { return fmt.Sprintf("shardId-%012d", i) }

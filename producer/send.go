@@ -62,6 +62,14 @@ func (p *Producer) send(b *batch) {
 // complete handles the outcome of a batch's call: it delivers the results
 // of the records that finished, puts the ones to retry back at the front
 // of the shard's queue, and sets the shard's backoff.
+//
+// A record written to another shard than the batch's means the shard map
+// is stale (the stream was resharded). A plain record is still where its
+// key belongs. An aggregated record went where its first user record
+// belongs, so its other user records may be in a sibling of their shard:
+// like the KPL, the producer puts again those with another hash key than
+// the first (consumers drop the strays, see DeaggregateShardRecords), and
+// sends nothing until it has listed the shards again.
 func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr error) {
 	s := b.shard
 	aborted := p.aborted.Load()
@@ -73,14 +81,15 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 		results                 []Result
 		finished, retry         []record
 		written, bytes, entries int
-		failed                  int
+		failed, failures        int
 		lastErr                 error
-		unexpectedShard         string
+		wrongShard              string
 	)
 	for i, e := range b.entries {
 		var (
 			entryErr            error
 			shardID, sequenceNo string
+			elsewhere           bool // written to an unexpected shard
 		)
 		if callErr != nil {
 			entryErr = callErr
@@ -88,19 +97,24 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 			entryErr = &RecordError{Code: *res.ErrorCode, Message: aws.ToString(res.ErrorMessage)}
 		} else {
 			shardID, sequenceNo = aws.ToString(res.ShardId), aws.ToString(res.SequenceNumber)
-			if s.id != "" && shardID != s.id {
-				unexpectedShard = shardID
+			if elsewhere = s.id != "" && shardID != s.id; elsewhere {
+				wrongShard = shardID
 			}
 			entries++
 		}
 		if entryErr != nil {
 			lastErr = entryErr
+			failures++
 		}
+		first := b.records[e.from].route
 		for j := e.from; j < e.to; j++ {
 			r := &b.records[j]
 			r.attempts++
 			res := Result{Record: r.Record, Attempts: int(r.attempts)}
 			switch {
+			case entryErr == nil && elsewhere && e.aggregated && r.route != first && !aborted:
+				retry = append(retry, *r) // maybe a stray: put it again
+				continue
 			case entryErr == nil:
 				written++
 				bytes += len(r.Data)
@@ -152,17 +166,17 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 	if len(retry) > 0 {
 		s.pushFront(retry)
 	}
-	if lastErr != nil {
+	if failures > 0 {
 		s.failures++
 		s.retryAt = p.now() + p.backoff(s.failures)
 	} else {
 		s.failures = 0
 	}
 	switch {
-	case unexpectedShard != "":
-		p.logger.Info("record written to an unexpected shard; refreshing the shard map",
-			"shard_id", s.id, "written_to", unexpectedShard)
-		p.refreshWanted = true
+	case wrongShard != "":
+		p.logger.Info("records written to another shard; listing the shards again",
+			"shard_id", s.id, "written_to", wrongShard)
+		p.refreshWanted, p.stale = true, true
 	case callErr != nil && !aborted && !throttled(callErr):
 		p.refreshWanted = true
 	}

@@ -31,14 +31,17 @@ type testServer struct {
 }
 
 // startServer starts a server on 127.0.0.1:0 with a temporary data
-// directory, closed at the end of the test.
-func startServer(t testing.TB) *testServer {
+// directory, adjusted by adjust, closed at the end of the test.
+func startServer(t testing.TB, adjust ...func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.StatusDelay = 0
 	cfg.Fsync = "never"
+	for _, fn := range adjust {
+		fn(&cfg)
+	}
 	srv, err := server.New(cfg, nil)
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
@@ -81,24 +84,39 @@ func (ts *testServer) createStream(t testing.TB, name string, shards int32) {
 
 // shardRecords are the records of one shard, in order.
 type shardRecords struct {
-	shardID string
-	records []types.Record
+	shardID      string
+	hashKeyRange types.HashKeyRange
+	records      []types.Record
 }
 
-// readStream reads every shard of a stream from its trim horizon to its
-// end, in shard order.
+// readStream reads every shard of a stream, closed ones too, from its
+// trim horizon to its end, in shard id order (parents before children).
 func (ts *testServer) readStream(t testing.TB, name string) []shardRecords {
 	t.Helper()
 	ctx := testContext(t)
-	shards, err := listOpenShards(ctx, ts.client, name)
-	require.NoError(t, err)
+	var ids []string
+	ranges := map[string]types.HashKeyRange{}
+	in := &kinesis.ListShardsInput{StreamName: aws.String(name)}
+	for {
+		out, err := ts.client.ListShards(ctx, in)
+		require.NoError(t, err)
+		for _, sh := range out.Shards {
+			ids = append(ids, *sh.ShardId)
+			ranges[*sh.ShardId] = *sh.HashKeyRange
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in = &kinesis.ListShardsInput{NextToken: out.NextToken}
+	}
+	slices.Sort(ids)
 	var out []shardRecords
-	for _, sh := range shards {
+	for _, id := range ids {
 		it, err := ts.client.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{
-			StreamName: aws.String(name), ShardId: aws.String(sh.id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon,
+			StreamName: aws.String(name), ShardId: aws.String(id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon,
 		})
 		require.NoError(t, err)
-		sr := shardRecords{shardID: sh.id}
+		sr := shardRecords{shardID: id, hashKeyRange: ranges[id]}
 		iter := it.ShardIterator
 		for iter != nil {
 			res, err := ts.client.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
@@ -120,12 +138,15 @@ type readRecord struct {
 	shardID string
 }
 
-// readUserRecords reads a stream and deaggregates its records.
+// readUserRecords reads a stream and deaggregates its records, dropping
+// those outside their shard's hash key range, as consumers do.
 func (ts *testServer) readUserRecords(t testing.TB, name string) []readRecord {
 	t.Helper()
 	var out []readRecord
 	for _, sr := range ts.readStream(t, name) {
-		for _, u := range DeaggregateRecords(sr.records) {
+		users, err := DeaggregateShardRecords(sr.records, sr.hashKeyRange)
+		require.NoError(t, err)
+		for _, u := range users {
 			out = append(out, readRecord{UserRecord: u, shardID: sr.shardID})
 		}
 	}
