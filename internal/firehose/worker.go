@@ -58,6 +58,8 @@ type worker struct {
 	// buffers (or dropped); readNext: the next offset to read.
 	cursor, readNext uint64
 	keyBuf           []byte
+	// dirty is set when a flush happened since the last checkpoint save.
+	dirty bool
 }
 
 func newWorker(ds *deliveryStream, shard uint32) *worker {
@@ -147,10 +149,10 @@ func (w *worker) run(ctx context.Context) {
 		if err := w.flushDue(ctx); err != nil {
 			return
 		}
+		if w.dirty || len(res.Records) == 0 && len(w.buffers) == 0 && w.cursor > w.ckpt.Next {
+			w.save() // after flushes, or when everything read was dropped
+		}
 		if len(res.Records) == 0 {
-			if len(w.buffers) == 0 && w.cursor > w.ckpt.Next {
-				w.save() // everything read was dropped or delivered
-			}
 			w.idle(ctx)
 		}
 	}
@@ -381,8 +383,11 @@ func (w *worker) flushAll(ctx context.Context) error {
 	return nil
 }
 
-// flush delivers a buffer and checkpoints. It returns an error only when
-// ctx is done (the buffer then stays, and is rebuilt after a restart).
+// flush delivers a buffer and records it in the in-memory checkpoint,
+// which the run loop saves once per round (a flush that is not saved yet
+// is simply repeated, under the same name, after a crash). It returns an
+// error only when ctx is done (the buffer then stays, and is rebuilt
+// after a restart).
 func (w *worker) flush(ctx context.Context, b *buffer) error {
 	if err := w.deliver(ctx, b); err != nil {
 		return err
@@ -390,7 +395,7 @@ func (w *worker) flush(ctx context.Context, b *buffer) error {
 	delete(w.buffers, b.key)
 	last := b.items[len(b.items)-1].pos
 	w.ckpt.Done[b.key] = donePos{Offset: last.Offset, Sub: last.Sub}
-	w.save()
+	w.dirty = true
 	return nil
 }
 
@@ -409,6 +414,7 @@ func (w *worker) save() {
 		}
 	}
 	w.ckpt.Next = next
+	w.dirty = false
 	if err := w.ds.saveCheckpoint(w.shard, w.ckpt); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
 		w.logger.Error("save checkpoint", "error", err)
 	}
