@@ -119,11 +119,11 @@ func createOrdersStream(t *testing.T, c *fh.Client) {
 	_, err := c.CreateDeliveryStream(ctx(t), &fh.CreateDeliveryStreamInput{
 		DeliveryStreamName: aws.String("orders"),
 		ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{
-			BucketARN:         aws.String("arn:aws:s3:::lake"),
-			RoleARN:           aws.String("arn:aws:iam::000000000000:role/firehose"),
-			Prefix:            aws.String("orders/customer=!{partitionKeyFromQuery:customer}/dt=!{timestamp:yyyy-MM-dd}/"),
-			ErrorOutputPrefix: aws.String("errors/!{firehose:error-output-type}/"),
-			BufferingHints:    &fhtypes.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
+			BucketARN:                        aws.String("arn:aws:s3:::lake"),
+			RoleARN:                          aws.String("arn:aws:iam::000000000000:role/firehose"),
+			Prefix:                           aws.String("orders/customer=!{partitionKeyFromQuery:customer}/dt=!{timestamp:yyyy-MM-dd}/"),
+			ErrorOutputPrefix:                aws.String("errors/!{firehose:error-output-type}/"),
+			BufferingHints:                   &fhtypes.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
 			DynamicPartitioningConfiguration: &fhtypes.DynamicPartitioningConfiguration{Enabled: aws.Bool(true)},
 			ProcessingConfiguration: &fhtypes.ProcessingConfiguration{Enabled: aws.Bool(true), Processors: []fhtypes.Processor{{
 				Type: fhtypes.ProcessorTypeMetadataExtraction,
