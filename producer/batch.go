@@ -28,9 +28,9 @@ type shard struct {
 	queuedBytes int
 	inFlight    bool // a batch is in flight, or its callbacks are running
 	fullKicked  bool // the loop was kicked because the queue is full
-	// backlog is set when the last batch left records behind: waiting
-	// would not make the next batch larger, so it goes when the shard is
-	// free.
+	// backlog is set when the last batch skipped records because their
+	// key was in it: they go as soon as the shard is free, since waiting
+	// would not let them into a batch sooner.
 	backlog  bool
 	failures int // consecutive calls with failed records
 	retryAt  time.Duration
@@ -183,7 +183,7 @@ scan:
 		}
 	}
 	bb.closeAggregate()
-	s.backlog = len(bb.picked) < n
+	s.backlog = skipped > 0
 	bb.b.records = s.takePicked(bb.picked, scanned)
 	p.picked = bb.picked
 	return bb.b

@@ -32,14 +32,30 @@ func putAll(t *testing.T, p *Producer, perKey map[string]int) {
 	wg.Wait()
 }
 
-// resultChecker counts results and remembers the first error.
+// resultChecker counts results, remembers the first error, and checks
+// that the results of each key come in order (data is "key i").
 type resultChecker struct {
 	ok, failed atomic.Int64
 	mu         sync.Mutex
 	firstErr   error
+	next       map[string]int
 }
 
 func (c *resultChecker) onResult(r Result) {
+	c.mu.Lock()
+	var key string
+	var v int
+	if _, err := fmt.Sscanf(string(r.Record.Data), "%s %d", &key, &v); err == nil {
+		if c.next == nil {
+			c.next = map[string]int{}
+		}
+		if v != c.next[key] && c.firstErr == nil {
+			c.firstErr = fmt.Errorf("key %s: result of record %d before that of %d", key, v, c.next[key])
+			c.failed.Add(1)
+		}
+		c.next[key] = v + 1
+	}
+	c.mu.Unlock()
 	if r.Err != nil {
 		c.failed.Add(1)
 		c.mu.Lock()
