@@ -43,8 +43,16 @@ func coerceText(s string, t value.Type, csv bool) (value.Value, error) {
 // coerceNumber converts a JSON number with KDA's number rules.
 func coerceNumber(text string, t value.Type) (value.Value, error) {
 	switch t.Kind {
+	case value.Float:
+		if f, err := strconv.ParseFloat(text, 64); err == nil {
+			if t.Name == "REAL" {
+				f = float64(float32(f))
+			}
+			return value.FloatValue(f), nil
+		}
+		return value.Value{}, fmt.Errorf("%s is not a number", text)
 	case value.String:
-		v, _ := value.Cast(value.StringValue(text), t)
+		v, _ := value.Cast(value.StringValue(strings.Clone(text)), t)
 		return v, nil
 	case value.Bool:
 		f, err := strconv.ParseFloat(text, 64)
@@ -58,23 +66,23 @@ func coerceNumber(text string, t value.Type) (value.Value, error) {
 		}
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil || f != math.Trunc(f) {
-			return value.Value{}, fmt.Errorf("%s does not fit %s", text, t)
+			return value.Value{}, fmt.Errorf("%s does not fit %s", strings.Clone(text), t)
 		}
 		return value.Cast(value.FloatValue(f), t)
-	case value.Float, value.Decimal:
+	case value.Decimal:
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil {
-			return value.Value{}, fmt.Errorf("%s is not a number", text)
+			return value.Value{}, fmt.Errorf("%s is not a number", strings.Clone(text))
 		}
 		if t.Kind == value.Decimal {
 			scale := math.Pow10(t.Scale)
 			if math.Round(f*scale)/scale != f {
-				return value.Value{}, fmt.Errorf("%s does not fit %s", text, t)
+				return value.Value{}, fmt.Errorf("%s does not fit %s", strings.Clone(text), t)
 			}
 		}
 		return value.Cast(value.FloatValue(f), t)
 	}
-	return value.Value{}, fmt.Errorf("cannot convert number %s to %s", text, t)
+	return value.Value{}, fmt.Errorf("cannot convert number %s to %s", strings.Clone(text), t)
 }
 
 // coerceBool converts a JSON boolean with KDA's boolean rules.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/eddy-streaming/eddy/internal/sql/value"
 )
@@ -143,8 +144,13 @@ type jsonScanner struct {
 
 func (m *Mapper) mapJSON(data []byte, emit func([]value.Value), fail func(error, []byte)) {
 	plan := m.json
-	sc := jsonScanner{data: data, plan: plan}
-	sc.vals = make([]rawVal, len(plan.columns))
+	if m.scan == nil {
+		m.scan = &jsonScanner{plan: plan, vals: make([]rawVal, len(plan.columns))}
+	}
+	sc := m.scan
+	sc.data, sc.pos, sc.depth, sc.elems, sc.cur = data, 0, 0, sc.elems[:0], nil
+	clear(sc.vals)
+	defer func() { sc.data = nil }()
 	if err := sc.scanRecord(); err != nil {
 		fail(err, data)
 		return
@@ -218,7 +224,8 @@ func convertJSON(data []byte, rv rawVal, t value.Type) (value.Value, error) {
 		}
 		return coerceText(s, t, false)
 	case 'n':
-		return coerceNumber(string(data[rv.start:rv.end]), t)
+		// The text is only parsed, never kept: no copy needed.
+		return coerceNumber(unsafe.String(&data[rv.start], rv.end-rv.start), t)
 	case 't', 'f':
 		return coerceBool(rv.kind == 't', t)
 	case 'o', 'a':

@@ -93,6 +93,7 @@ func (s *Schema) Validate() error {
 type Mapper struct {
 	schema Schema
 	json   *jsonPlan
+	scan   *jsonScanner
 	row    []value.Value
 	rows   [][]value.Value
 }
