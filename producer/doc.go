@@ -27,7 +27,9 @@
 // # Order
 //
 // Records of one partition key are written in the order of their Puts,
-// even when some are retried: a partition key appears in at most one
+// even when some are retried (if some have explicit hash keys, the order
+// holds among the records of one partition key and hash key, which go to
+// one shard): a partition key appears in at most one
 // Kinesis record of a call (one plain record, or one aggregated record
 // holding several of its records), failed records go back to the front of
 // their shard's queue, and the shard sends nothing else until they are
