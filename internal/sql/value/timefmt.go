@@ -157,8 +157,8 @@ func CompilePattern(p string) (*Pattern, error) {
 
 func pad(n int64, width int) string {
 	s := strconv.FormatInt(n, 10)
-	for len(s) < width {
-		s = "0" + s
+	if len(s) < width {
+		s = strings.Repeat("0", width-len(s)) + s
 	}
 	return s
 }
@@ -296,7 +296,11 @@ func (p *Pattern) Parse(s string) (int64, error) {
 		}
 		readName := func(names []string) (int, bool) {
 			for idx, name := range names {
-				for _, cand := range []string{name, name[:3]} {
+				cands := []string{name}
+				if len(name) > 3 {
+					cands = append(cands, name[:3])
+				}
+				for _, cand := range cands {
 					if len(s)-i >= len(cand) && strings.EqualFold(s[i:i+len(cand)], cand) {
 						i += len(cand)
 						return idx, true

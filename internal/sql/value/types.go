@@ -28,6 +28,9 @@ func (t Type) String() string {
 	return t.Name
 }
 
+// MaxLength is the largest CHAR/VARCHAR/BINARY/VARBINARY length.
+const MaxLength = 1 << 20
+
 // Integer ranges by type name.
 var intRanges = map[string][2]int64{
 	"TINYINT":  {-128, 127},
@@ -54,7 +57,7 @@ func NewType(name string, args []int) (Type, error) {
 		if len(args) > 1 {
 			t.Scale = args[1]
 		}
-		if t.Precision < 1 || t.Scale > t.Precision || len(args) > 2 {
+		if t.Precision < 1 || t.Precision > 38 || t.Scale > t.Precision || len(args) > 2 {
 			return Type{}, fmt.Errorf("invalid DECIMAL%v", args)
 		}
 		return t, nil
@@ -93,6 +96,9 @@ func NewType(name string, args []int) (Type, error) {
 			return Type{}, fmt.Errorf("invalid %s%v", name, args)
 		}
 		if len(args) == 1 {
+			if args[0] < 1 || args[0] > MaxLength {
+				return Type{}, fmt.Errorf("%s length must be between 1 and %d", name, MaxLength)
+			}
 			t.Length = args[0]
 		}
 	default:
