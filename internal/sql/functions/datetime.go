@@ -100,6 +100,16 @@ func init() {
 		}
 		return value.StringValue(p.Format(ms)), nil
 	}})
+	toChar := func(name string) *Scalar {
+		return &Scalar{Name: name, MinArgs: 2, MaxArgs: 2, NullIn: true, Fn: func(c *Context, a []value.Value) (value.Value, error) {
+			if a[1].K == value.Time {
+				a = []value.Value{a[0], value.TimestampValue(a[1].I)}
+			}
+			return scalars["TIMESTAMP_TO_CHAR"].Fn(c, a)
+		}}
+	}
+	register(toChar("DATE_TO_CHAR"))
+	register(toChar("TIME_TO_CHAR"))
 	charTo := func(name string, kind value.Kind) *Scalar {
 		return &Scalar{Name: name, MinArgs: 2, MaxArgs: 2, NullIn: true, Fn: func(_ *Context, a []value.Value) (value.Value, error) {
 			f, err := toString(name, a[0])
