@@ -243,3 +243,7 @@ func (e *Engine) take() []OutputRecord {
 	e.out = nil
 	return out
 }
+
+// Stats returns the pumps' row and error counters in program order, then
+// the input errors (under the name ""), for DescribeApplication and metrics.
+func (e *Engine) Stats() []exec.PumpStats { return e.graph.Stats() }

@@ -240,6 +240,12 @@ func TestScripts(t *testing.T) {
 				a.eng = eng
 				a.hook(t)
 				return fmt.Sprintf("restarted (%d-byte checkpoint)\n", len(snap))
+			case "stats":
+				var b strings.Builder
+				for _, st := range a.eng.Stats() {
+					fmt.Fprintf(&b, "%q rows=%d errors=%d\n", st.Name, st.RowsOut, st.Errors)
+				}
+				return b.String()
 			case "streams":
 				var b strings.Builder
 				for _, s := range a.eng.Graph().Streams() {

@@ -158,6 +158,8 @@ type Graph struct {
 	stateful []stateful
 	pumps    []string
 	errors   *Stream
+	inserts  []*insertOp
+	errCount map[string]int64
 	now      int64
 	fctx     functions.Context
 }
@@ -228,6 +230,10 @@ func (g *Graph) reportError(name, msg string, rt int64, data string, pump string
 	if len(data) > 49152 {
 		data = data[:49152]
 	}
+	if g.errCount == nil {
+		g.errCount = map[string]int64{}
+	}
+	g.errCount[pump]++
 	et := max(g.now, g.errors.Rowtime)
 	row := []value.Value{
 		value.TimestampValue(et),
@@ -244,4 +250,25 @@ func (g *Graph) reportError(name, msg string, rt int64, data string, pump string
 
 func (g *Graph) evalError(pump string, err error, rt int64, row []value.Value) {
 	g.reportError(ErrorNameEvaluation, err.Error(), rt, rowText(row), pump)
+}
+
+// PumpStats are a pump's counters since the graph was planned (they are
+// not part of checkpoints).
+type PumpStats struct {
+	Name    string
+	RowsOut int64 // rows inserted into the target stream
+	Errors  int64 // rows sent to error_stream by this pump
+}
+
+// Stats returns the pumps' counters in program order, then the input
+// errors under the name "".
+func (g *Graph) Stats() []PumpStats {
+	out := make([]PumpStats, 0, len(g.inserts)+1)
+	for _, o := range g.inserts {
+		if o.pump == "" {
+			continue
+		}
+		out = append(out, PumpStats{Name: o.pump, RowsOut: o.rows, Errors: g.errCount[o.pump]})
+	}
+	return append(out, PumpStats{Errors: g.errCount[""]})
 }

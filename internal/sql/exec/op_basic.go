@@ -92,6 +92,7 @@ type insertOp struct {
 	target *Stream
 	writer int
 	colMap []int
+	rows   int64
 }
 
 func (o *insertOp) push(rt int64, row []value.Value) {
@@ -116,6 +117,7 @@ func (o *insertOp) push(rt int64, row []value.Value) {
 			return
 		}
 	}
+	o.rows++
 	o.target.insert(out, o.pump)
 }
 

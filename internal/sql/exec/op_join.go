@@ -96,6 +96,18 @@ func (o *joinOp) advanceSide(right bool, t int64) {
 	} else {
 		o.left.mark = max(o.left.mark, t)
 	}
+	// Rows that no future row of the other side can reach are dropped, so a
+	// side that stops receiving rows does not hold the other side's forever.
+	for _, p := range [][2]*joinSide{{&o.left, &o.right}, {&o.right, &o.left}} {
+		own, other := p[0], p[1]
+		if own.rangeMs < 0 || other.mark == minTime {
+			continue
+		}
+		for len(own.rows) > 0 && own.rows[0].rt < other.mark-own.rangeMs {
+			own.rows[0] = entry{}
+			own.rows = own.rows[1:]
+		}
+	}
 	low := min(o.left.mark, o.right.mark)
 	if low > o.emitted {
 		o.emitted = low

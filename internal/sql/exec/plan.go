@@ -146,7 +146,9 @@ func (g *Graph) planPump(pump string, ins *parser.Insert) error {
 			colMap[i] = i
 		}
 	}
-	out.next = &insertOp{g: g, pump: pump, target: target, writer: target.addWriter(), colMap: colMap}
+	op := &insertOp{g: g, pump: pump, target: target, writer: target.addWriter(), colMap: colMap}
+	g.inserts = append(g.inserts, op)
+	out.next = op
 	return nil
 }
 
@@ -177,6 +179,9 @@ func (g *Graph) planFrom(f parser.FromItem, pump string) (*relay, *scope, error)
 				return nil, nil, planErrorf(f.Name.Pos, "reference table %s can only be joined to a stream", parser.IdentString(f.Name))
 			}
 			return nil, nil, planErrorf(f.Name.Pos, "unknown stream %s", parser.IdentString(f.Name))
+		}
+		if s == g.errors {
+			return nil, nil, planErrorf(f.Name.Pos, "error_stream cannot be read by a query; make it an application output")
 		}
 		r := &relay{}
 		s.subscribers = append(s.subscribers, r)
