@@ -32,7 +32,7 @@ func TestBuildBatch(t *testing.T) {
 				s := &shard{}
 				keys := 1 + r.IntN(40)
 				var queued []record
-				for n := range 1 + r.IntN(2000) {
+				for n := range 1 + r.IntN(1000) {
 					key := fmt.Sprintf("key-%d", r.IntN(keys))
 					size := r.IntN(120)
 					if r.IntN(50) == 0 {

@@ -138,7 +138,7 @@ func ExampleProducer_PutRecord() {
 func ExampleDeaggregateRecords() {
 	ctx := context.Background()
 	client := newClient()
-	p, err := producer.New(client, "metrics", producer.Options{Aggregate: true})
+	p, err := producer.New(client, "metrics", producer.Options{Aggregate: true, Linger: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -78,19 +78,19 @@ func TestNoLossAcrossClose(t *testing.T) {
 			p, err := New(ts.client, "s", Options{Aggregate: aggregate, OnResult: rc.onResult, Linger: 5 * time.Millisecond})
 			require.NoError(t, err)
 			perKey := map[string]int{}
-			for i := range 50 {
-				perKey[fmt.Sprintf("key-%d", i)] = 200
+			for i := range 40 {
+				perKey[fmt.Sprintf("key-%d", i)] = 100
 			}
 			putAll(t, p, perKey)
 			require.NoError(t, p.Close(testContext(t)))
-			require.Equal(t, int64(10000), rc.ok.Load())
+			require.Equal(t, int64(4000), rc.ok.Load())
 			require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
 			records := ts.readUserRecords(t, "s")
-			require.Len(t, records, 10000)
+			require.Len(t, records, 4000)
 			checkOrder(t, records, perKey)
 			st := p.Stats()
 			t.Logf("stats %+v", st)
-			require.Equal(t, int64(10000), st.Records)
+			require.Equal(t, int64(4000), st.Records)
 			require.Equal(t, 4, st.Shards)
 			require.Zero(t, st.BufferedRecords)
 		})
@@ -118,12 +118,12 @@ func TestOrderPerKeyUnderRetries(t *testing.T) {
 			require.NoError(t, err)
 			perKey := map[string]int{}
 			for i := range 40 {
-				perKey[fmt.Sprintf("key-%d", i)] = 100
+				perKey[fmt.Sprintf("key-%d", i)] = 50
 			}
 			putAll(t, p, perKey)
 			require.NoError(t, p.Close(testContext(t)))
 			require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
-			require.Equal(t, int64(4000), rc.ok.Load())
+			require.Equal(t, int64(2000), rc.ok.Load())
 
 			records := ts.readUserRecords(t, "s")
 			checkOrder(t, records, perKey)
@@ -134,7 +134,7 @@ func TestOrderPerKeyUnderRetries(t *testing.T) {
 			require.Positive(t, faults.lostResponses.Load())
 			require.Positive(t, faults.failedEntries.Load())
 			require.Positive(t, st.Retries)
-			require.GreaterOrEqual(t, len(records), 4000) // lost responses write twice
+			require.GreaterOrEqual(t, len(records), 2000) // lost responses write twice
 		})
 	}
 }
@@ -190,8 +190,8 @@ func TestReshardingMidStream(t *testing.T) {
 			})
 			require.NoError(t, err)
 			perKey := map[string]int{}
-			for i := range 64 {
-				perKey[fmt.Sprintf("key-%d", i)] = 300
+			for i := range 32 {
+				perKey[fmt.Sprintf("key-%d", i)] = 200
 			}
 			var wg sync.WaitGroup
 			for _, key := range sortedKeys(perKey) {
@@ -217,24 +217,24 @@ func TestReshardingMidStream(t *testing.T) {
 			}
 			// Split shard 0 (the lower half of the hash space) at 2^126,
 			// then merge its children back.
-			waitFor(3000, 2)
+			waitFor(1500, 2)
 			_, err = ts.client.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: aws.String("s"),
 				ShardToSplit: aws.String(shardID(0)), NewStartingHashKey: aws.String("85070591730234615865843651857942052864")})
 			require.NoError(t, err)
 			waitActive()
 			written := rc.ok.Load()
-			waitFor(written+3000, 3)
+			waitFor(written+1500, 3)
 			_, err = ts.client.MergeShards(ctx, &kinesis.MergeShardsInput{StreamName: aws.String("s"),
 				ShardToMerge: aws.String(shardID(2)), AdjacentShardToMerge: aws.String(shardID(3))})
 			require.NoError(t, err)
 			waitActive()
 			written = rc.ok.Load()
-			waitFor(written+1000, 2)
+			waitFor(written+500, 2)
 			wg.Wait()
 			require.NoError(t, p.Close(testContext(t)))
 
 			require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
-			require.Equal(t, int64(64*300), rc.ok.Load())
+			require.Equal(t, int64(32*200), rc.ok.Load())
 			for _, id := range []int{0, 1, 2, 3, 4} {
 				_, ok := shardsSeen.Load(shardID(id))
 				require.True(t, ok, "no record was written to %s", shardID(id))
@@ -245,7 +245,7 @@ func TestReshardingMidStream(t *testing.T) {
 			// Records an aggregated record put into a sibling shard are put
 			// again: the copies in their own shard keep their key in order.
 			records := ts.readUserRecords(t, "s")
-			require.GreaterOrEqual(t, len(records), 64*300)
+			require.GreaterOrEqual(t, len(records), 32*200)
 			checkOrder(t, records, perKey)
 		})
 	}
