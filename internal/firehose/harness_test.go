@@ -25,7 +25,7 @@ import (
 // env is a Service over a real store in a temporary directory, served
 // over loopback HTTP to an AWS SDK client.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	store   *storage.Store
 	svc     *Service
@@ -33,10 +33,19 @@ type env struct {
 	client  *fh.Client
 	opts    Options
 	buckets string
+	fsync   storage.FsyncPolicy
 }
 
 func newEnv(t *testing.T, adjust ...func(*Options)) *env {
-	e := &env{t: t, dir: t.TempDir()}
+	return newTBEnv(t, storage.FsyncNever, adjust...)
+}
+
+// newBenchEnv is an env with the store's default durability (fsync
+// always), as a server runs.
+func newBenchEnv(b *testing.B) *env { return newTBEnv(b, storage.FsyncAlways) }
+
+func newTBEnv(t testing.TB, fsync storage.FsyncPolicy, adjust ...func(*Options)) *env {
+	e := &env{t: t, dir: t.TempDir(), fsync: fsync}
 	e.buckets = filepath.Join(e.dir, "buckets")
 	e.opts = Options{BucketDir: e.buckets, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, SmallParquetBuffers: true}
 	for _, fn := range adjust {
@@ -48,7 +57,7 @@ func newEnv(t *testing.T, adjust ...func(*Options)) *env {
 }
 
 func (e *env) open() {
-	st, err := storage.Open(storage.Options{Dir: filepath.Join(e.dir, "data"), Fsync: storage.FsyncNever})
+	st, err := storage.Open(storage.Options{Dir: filepath.Join(e.dir, "data"), Fsync: e.fsync})
 	require.NoError(e.t, err)
 	e.store = st
 	svc, err := New(st, e.opts)

@@ -303,13 +303,28 @@ func init() {
 		"ListDeliveryStreams":           op((*Service).listDeliveryStreams),
 		"UpdateDestination":             op((*Service).updateDestination),
 		"PutRecord":                     op((*Service).putRecord),
-		"PutRecordBatch":                op((*Service).putRecordBatch),
+		"PutRecordBatch":                putRecordBatchOp,
 		"StartDeliveryStreamEncryption": op((*Service).startEncryption),
 		"StopDeliveryStreamEncryption":  op((*Service).stopEncryption),
 		"TagDeliveryStream":             op((*Service).tagDeliveryStream),
 		"UntagDeliveryStream":           op((*Service).untagDeliveryStream),
 		"ListTagsForDeliveryStream":     op((*Service).listTags),
 	}
+}
+
+// putRecordBatchOp decodes JSON bodies with the fast path.
+func putRecordBatchOp(s *Service, ctx context.Context, f awsproto.Format, body []byte) (any, error) {
+	in := new(PutRecordBatchInput)
+	var e *awsproto.Error
+	if f == awsproto.JSON {
+		e = decodePutBatchJSON(body, in)
+	} else {
+		e = awsproto.Decode(f, body, in)
+	}
+	if e != nil {
+		return nil, e
+	}
+	return s.putRecordBatch(ctx, in)
 }
 
 func knownOperation(name string) bool {
