@@ -14,7 +14,7 @@ func (g *Graph) planQuery(q *parser.Select, pump string) (*relay, []Column, erro
 	case !q.Stream:
 		return nil, nil, planErrorf(q.At, "SELECT without STREAM is not supported: continuous queries read streams with SELECT STREAM")
 	case len(q.UnionAll) > 0:
-		return nil, nil, planErrorf(q.At, "UNION ALL is not supported yet; use one pump per branch into the same stream")
+		return g.planUnion(q, pump)
 	case q.Distinct:
 		return nil, nil, planErrorf(q.At, "SELECT STREAM DISTINCT is not supported yet")
 	}
@@ -481,4 +481,36 @@ func analyticCallFor(c *compiler, f *parser.FuncCall) (*analyticCall, error) {
 		return nil, planErrorf(f.At, "%s does not take DISTINCT or *", f.Name)
 	}
 	return call, nil
+}
+
+// planUnion plans SELECT ... UNION ALL SELECT ...: every branch feeds one
+// union operator; the branches must have the same number of columns.
+func (g *Graph) planUnion(q *parser.Select, pump string) (*relay, []Column, error) {
+	first := *q
+	first.UnionAll, first.OrderBy = nil, nil
+	branches := append([]*parser.Select{&first}, q.UnionAll...)
+	op := &unionOp{marks: make([]int64, len(branches)), emitted: minTime}
+	for i := range op.marks {
+		op.marks[i] = minTime
+	}
+	var cols []Column
+	for i, b := range branches {
+		for _, o := range q.OrderBy {
+			b.OrderBy = append(b.OrderBy, o)
+		}
+		r, bcols, err := g.planQuery(b, pump)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			cols = bcols
+		} else if len(bcols) != len(cols) {
+			return nil, nil, planErrorf(b.At, "UNION ALL branches have %d and %d columns", len(cols), len(bcols))
+		}
+		r.next = unionPort{op: op, i: i}
+	}
+	g.stateful = append(g.stateful, op)
+	out := &relay{}
+	op.next = out
+	return out, cols, nil
 }
