@@ -240,6 +240,8 @@ func TestScripts(t *testing.T) {
 				a.eng = eng
 				a.hook(t)
 				return fmt.Sprintf("restarted (%d-byte checkpoint)\n", len(snap))
+			case "explain":
+				return a.eng.Graph().Explain()
 			case "stats":
 				var b strings.Builder
 				for _, st := range a.eng.Stats() {

@@ -159,6 +159,7 @@ type Graph struct {
 	pumps    []string
 	errors   *Stream
 	inserts  []*insertOp
+	labels   map[node]string // operator descriptions for Explain
 	errCount map[string]int64
 	now      int64
 	fctx     functions.Context

@@ -253,6 +253,7 @@ func (g *Graph) planTableFunction(f *parser.TableFunctionRef, pump string) (*rel
 		return nil, nil, planErrorf(call.At, "%s: %v", call.Name, err)
 	}
 	op := newTableFuncOp(g, pump, fn)
+	g.label(op, "table function "+parser.ExprString(call))
 	in.next = op
 	g.stateful = append(g.stateful, op)
 	out := &relay{}
@@ -322,6 +323,12 @@ func (g *Graph) planJoin(j *parser.Join, pump string) (*relay, *scope, error) {
 	op := &joinOp{g: g, pump: pump, kind: j.Kind,
 		left:  joinSide{width: lsc.width, rangeMs: leftRange, mark: minTime},
 		right: joinSide{width: rsc.width, rangeMs: rightRange, mark: minTime}, emitted: minTime}
+	desc := fmt.Sprintf("%s (left window %s, right window %s)", j.Kind, rangeText(leftRange), rangeText(rightRange))
+	if j.On != nil {
+		desc += " ON " + parser.ExprString(j.On)
+	}
+	g.label(joinPort{op: op}, desc+" [left input]")
+	g.label(joinPort{op: op, right: true}, desc+" [right input]")
 	if j.On != nil {
 		c := &compiler{g: g, sc: sc, pump: pump}
 		if op.on, err = c.compile(j.On); err != nil {
@@ -374,6 +381,13 @@ func (g *Graph) planTableJoin(j *parser.Join, tbl *Table, qual, pump string) (*r
 		return nil, nil, err
 	}
 	op := &tableJoinOp{g: g, pump: pump, left: j.Kind == parser.LeftJoin, on: on, table: tbl, width: lsc.width}
+	defer func() {
+		how := "scan"
+		if op.index != nil {
+			how = "hash index"
+		}
+		g.label(op, fmt.Sprintf("%s reference table %s (%s) ON %s", j.Kind, tbl.Name, how, parser.ExprString(j.On)))
+	}()
 	// Index the table on the first equality between a table column and an
 	// expression of the stream alone.
 	for _, conj := range conjuncts(j.On) {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/eddy-streaming/eddy/internal/sql/parser"
 	"github.com/eddy-streaming/eddy/internal/sql/value"
@@ -40,7 +41,9 @@ func (g *Graph) planQuery(q *parser.Select, pump string) (*relay, []Column, erro
 		if err != nil {
 			return nil, nil, err
 		}
-		chain = append(chain, &filterOp{g: g, pump: pump, cond: cond})
+		f := &filterOp{g: g, pump: pump, cond: cond}
+		g.label(f, "filter "+parser.ExprString(q.Where))
+		chain = append(chain, f)
 	}
 	var scan callScan
 	for _, it := range q.Items {
@@ -70,7 +73,9 @@ func (g *Graph) planQuery(q *parser.Select, pump string) (*relay, []Column, erro
 			if err != nil {
 				return nil, nil, err
 			}
-			chain = append(chain, &filterOp{g: g, pump: pump, cond: cond})
+			f := &filterOp{g: g, pump: pump, cond: cond}
+			g.label(f, "having "+parser.ExprString(q.Having))
+			chain = append(chain, f)
 		}
 		proj = post
 	case len(scan.aggs) > 0:
@@ -91,7 +96,25 @@ func (g *Graph) planQuery(q *parser.Select, pump string) (*relay, []Column, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	chain = append(chain, &projectOp{g: g, pump: pump, items: items, rowtimeItem: rowtimeItem})
+	p := &projectOp{g: g, pump: pump, items: items, rowtimeItem: rowtimeItem}
+	var names []string
+	for i, it := range q.Items {
+		switch {
+		case it.Star && it.Qualifier != nil:
+			names = append(names, parser.IdentString(*it.Qualifier)+".*")
+		case it.Star:
+			names = append(names, "*")
+		default:
+			n := parser.ExprString(it.Expr)
+			if it.Alias != nil {
+				n += " AS " + parser.IdentString(*it.Alias)
+			}
+			names = append(names, n)
+		}
+		_ = i
+	}
+	g.label(p, "project "+strings.Join(names, ", "))
+	chain = append(chain, p)
 	var prev interface{ setNext(node) } = relaySetter{in}
 	for _, n := range chain {
 		prev.setNext(n)
@@ -264,15 +287,27 @@ func (g *Graph) planAggregate(q *parser.Select, base *compiler, calls []*parser.
 			win.x = x
 		}
 	}
-	aggs := make([]aggSpec, len(calls))
-	for j, f := range calls {
-		spec, err := aggSpecFor(base, f)
-		if err != nil {
-			return nil, nil, err
+	// Identical calls (COUNT(*) in the select list and in HAVING) share
+	// one accumulator.
+	var aggs []aggSpec
+	var unique []*parser.FuncCall
+	byText := map[string]int{}
+	for _, f := range calls {
+		text := groupText(f)
+		j, seen := byText[text]
+		if !seen {
+			spec, err := aggSpecFor(base, f)
+			if err != nil {
+				return nil, nil, err
+			}
+			j = len(aggs)
+			byText[text] = j
+			aggs = append(aggs, spec)
+			unique = append(unique, f)
 		}
-		aggs[j] = spec
 		post.replace[f] = colExpr{1 + len(keys) + j}
 	}
+	calls = unique
 	if q.Stagger != nil {
 		v, err := intervalValue(q.Stagger.Range)
 		if err != nil {
@@ -281,13 +316,17 @@ func (g *Graph) planAggregate(q *parser.Select, base *compiler, calls []*parser.
 		if v.K != value.IntervalDT || v.I <= 0 {
 			return nil, nil, planErrorf(q.Stagger.At, "WINDOWED BY STAGGER needs a positive day-time interval")
 		}
-		return newStaggerOp(g, pump, keys, v.I, aggs), post, nil
+		op := newStaggerOp(g, pump, keys, v.I, aggs)
+		g.label(op, fmt.Sprintf("stagger window %s partition by %s aggregates %s", parser.ExprString(q.Stagger.Range), exprList(keysAST), callList(calls)))
+		return op, post, nil
 	}
 	if windowIdx < 0 {
 		return nil, nil, planErrorf(q.GroupBy[0].Position(),
 			"GROUP BY on a stream needs a ROWTIME window: STEP(ROWTIME BY INTERVAL 'n' unit), FLOOR(ROWTIME TO unit) or MONOTONIC(expr)")
 	}
-	return newTumblingOp(g, pump, keys, windowIdx, win, aggs), post, nil
+	op := newTumblingOp(g, pump, keys, windowIdx, win, aggs)
+	g.label(op, fmt.Sprintf("tumbling window %s group by %s aggregates %s", parser.ExprString(keysAST[windowIdx]), exprList(keysAST), callList(calls)))
+	return op, post, nil
 }
 
 // resolveWindow merges a call's OVER with the named window it refines.
@@ -351,6 +390,19 @@ func (g *Graph) planSliding(q *parser.Select, base *compiler, calls []*parser.Fu
 		w.calls = append(w.calls, call)
 		base.replace[f] = colExpr{base.sc.width + k}
 	}
+	var parts []string
+	for _, w := range op.windows {
+		frame := fmt.Sprintf("ROWS %d PRECEDING", w.rows-1)
+		if w.rangeMs >= 0 {
+			frame = "RANGE " + rangeText(w.rangeMs) + " PRECEDING"
+		}
+		var names []string
+		for _, c := range w.calls {
+			names = append(names, parser.ExprString(&parser.FuncCall{Name: calls[c.out].Name, Args: calls[c.out].Args, Star: calls[c.out].Star}))
+		}
+		parts = append(parts, fmt.Sprintf("[%d partition keys, %s: %s]", len(w.partition), frame, strings.Join(names, ", ")))
+	}
+	g.label(op, "sliding windows "+strings.Join(parts, " "))
 	return op, nil
 }
 
@@ -510,6 +562,9 @@ func (g *Graph) planUnion(q *parser.Select, pump string) (*relay, []Column, erro
 		r.next = unionPort{op: op, i: i}
 	}
 	g.stateful = append(g.stateful, op)
+	for i := range branches {
+		g.label(unionPort{op: op, i: i}, fmt.Sprintf("union all [branch %d of %d]", i+1, len(branches)))
+	}
 	out := &relay{}
 	op.next = out
 	return out, cols, nil
