@@ -335,3 +335,10 @@ func knownOperation(name string) bool {
 func (s *Service) call(ctx context.Context, operation string, f awsproto.Format, body []byte) (any, error) {
 	return operations[operation](s, ctx, f, body)
 }
+
+// IsRequest reports whether r is a Firehose API call (its X-Amz-Target
+// names the Firehose service), for a server that routes several AWS APIs
+// on one port.
+func IsRequest(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("X-Amz-Target"), ServiceName+".")
+}

@@ -146,3 +146,14 @@ func (b *S3Bucket) Put(ctx context.Context, name string, data []byte) error {
 	}
 	return nil
 }
+
+// S3Buckets maps each named bucket to the same-named bucket on the
+// S3-compatible server cfg describes, for Options.Buckets-style maps.
+func S3Buckets(cfg S3Config, names ...string) map[string]Bucket {
+	client := NewS3Client(cfg)
+	out := make(map[string]Bucket, len(names))
+	for _, n := range names {
+		out[n] = &S3Bucket{Client: client, Bucket: n}
+	}
+	return out
+}
