@@ -1,0 +1,247 @@
+// Package streamio connects the SQL engine to Eddy streams: a Source that
+// reads an in-application input's shards from the durable log, a Sink that
+// puts output records into a stream, and a CheckpointStore on a file.
+//
+// The log is reached through the small interfaces declared here, which
+// *storage.Store satisfies.
+package streamio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eddy-streaming/eddy/internal/sql"
+	"github.com/eddy-streaming/eddy/internal/storage"
+	"github.com/eddy-streaming/eddy/internal/storage/catalog"
+)
+
+// Log is the part of the durable log a Source reads.
+type Log interface {
+	Stream(name string) (catalog.Stream, error)
+	Seek(stream string, shard uint32, pos storage.Position) (uint64, error)
+	Read(stream string, shard uint32, from uint64, maxRecords, maxBytes int) (storage.ReadResult, error)
+	Wait(ctx context.Context, stream string, shard uint32, from uint64) error
+	Tip(stream string, shard uint32) (next uint64, lastArrival time.Time, err error)
+}
+
+// SourceOptions configure a Source. Zero values mean the defaults.
+type SourceOptions struct {
+	// Log and Stream name what is read. Required.
+	Log    Log
+	Stream string
+	// Shards are the shard indexes this input reads (KDA's
+	// InputParallelism assigns a stream's shards to SOURCE_SQL_STREAM_001,
+	// _002, ...); nil means every shard the stream has when opened.
+	Shards []uint32
+	// Start is where shards without a checkpointed position start:
+	// storage.Latest (NOW, the default) or storage.TrimHorizon.
+	Start storage.Position
+	// MaxRecords bounds one batch. Default 1000.
+	MaxRecords int
+	// IdleInterval is how often an idle source reports a watermark.
+	// Default 500ms.
+	IdleInterval time.Duration
+	// CommitSlack is how far behind the clock the watermark of a shard
+	// read to its tip stays: a record's arrival time is taken before it is
+	// committed, so it can become readable slightly later. Default 1s.
+	CommitSlack time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+type shardReader struct {
+	index   uint32
+	id      string
+	next    uint64
+	pending []storage.StoredRecord
+	atTip   bool
+	ended   bool
+}
+
+// Source reads one in-application input from an Eddy stream. The shards'
+// records are merged by arrival time (ties by shard index), so a replay
+// from the same positions delivers them in the same order.
+type Source struct {
+	opts   SourceOptions
+	shards []*shardReader
+}
+
+var _ sql.Source = (*Source)(nil)
+
+// NewSource makes a source; Open starts it.
+func NewSource(opts SourceOptions) *Source {
+	if opts.MaxRecords <= 0 {
+		opts.MaxRecords = 1000
+	}
+	if opts.IdleInterval <= 0 {
+		opts.IdleInterval = 500 * time.Millisecond
+	}
+	if opts.CommitSlack <= 0 {
+		opts.CommitSlack = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Source{opts: opts}
+}
+
+// Open positions every shard after its checkpointed sequence number, or at
+// the configured start.
+func (s *Source) Open(_ context.Context, after map[string]string) error {
+	st, err := s.opts.Log.Stream(s.opts.Stream)
+	if err != nil {
+		return fmt.Errorf("open stream %s: %w", s.opts.Stream, err)
+	}
+	indexes := s.opts.Shards
+	if indexes == nil {
+		for _, sh := range st.Shards {
+			indexes = append(indexes, sh.Index)
+		}
+	}
+	s.shards = nil
+	for _, idx := range indexes {
+		id := catalog.ShardID(idx)
+		pos := s.opts.Start
+		if seq, ok := after[id]; ok {
+			pos = storage.Position{Type: storage.AfterSequence, Sequence: seq}
+		}
+		off, err := s.opts.Log.Seek(s.opts.Stream, idx, pos)
+		if err != nil {
+			return fmt.Errorf("seek %s %s: %w", s.opts.Stream, id, err)
+		}
+		s.shards = append(s.shards, &shardReader{index: idx, id: id, next: off})
+	}
+	return nil
+}
+
+// Next returns the records that can be ordered now, and the watermark.
+// When nothing is available it waits up to IdleInterval for a record and
+// then reports the watermark alone.
+func (s *Source) Next(ctx context.Context) (sql.Batch, error) {
+	deadline := time.NewTimer(s.opts.IdleInterval)
+	defer deadline.Stop()
+	for {
+		if err := s.fill(); err != nil {
+			return sql.Batch{}, err
+		}
+		b := s.take()
+		if len(b.Records) > 0 {
+			return b, nil
+		}
+		// Wait for a record on any shard, the idle interval, or ctx.
+		waitCtx, cancel := context.WithCancel(ctx)
+		woke := make(chan struct{}, len(s.shards))
+		for _, sh := range s.shards {
+			if sh.ended || len(sh.pending) > 0 {
+				continue
+			}
+			go func(sh *shardReader) {
+				if s.opts.Log.Wait(waitCtx, s.opts.Stream, sh.index, sh.next) == nil {
+					woke <- struct{}{}
+				}
+			}(sh)
+		}
+		select {
+		case <-ctx.Done():
+			cancel()
+			return sql.Batch{}, ctx.Err()
+		case <-deadline.C:
+			cancel()
+			return b, nil
+		case <-woke:
+			cancel()
+		}
+	}
+}
+
+// fill reads every shard that has no pending records.
+func (s *Source) fill() error {
+	for _, sh := range s.shards {
+		if sh.ended || len(sh.pending) > 0 {
+			continue
+		}
+		res, err := s.opts.Log.Read(s.opts.Stream, sh.index, sh.next, s.opts.MaxRecords, 4<<20)
+		if err != nil {
+			if errors.Is(err, storage.ErrShardNotFound) {
+				sh.ended = true
+				continue
+			}
+			return fmt.Errorf("read %s %s: %w", s.opts.Stream, sh.id, err)
+		}
+		for i := range res.Records {
+			// The read buffer is reused by the next Read: keep a copy.
+			res.Records[i].Data = append([]byte(nil), res.Records[i].Data...)
+		}
+		sh.pending = res.Records
+		sh.next = res.Next
+		sh.atTip = len(res.Records) == 0 && res.MillisBehindLatest == 0
+		sh.ended = res.EndOfShard && len(res.Records) == 0
+	}
+	return nil
+}
+
+// watermark of one shard: its next record's arrival, or, at the tip, the
+// clock minus the commit slack.
+func (s *Source) shardMark(sh *shardReader, now time.Time) (time.Time, bool) {
+	switch {
+	case len(sh.pending) > 0:
+		return sh.pending[0].ArrivalTime, true
+	case sh.ended:
+		return time.Time{}, false
+	case sh.atTip:
+		return now.Add(-s.opts.CommitSlack), true
+	}
+	return time.Time{}, true // behind, nothing buffered: no promise yet
+}
+
+// take moves out every record that no other shard can precede.
+func (s *Source) take() sql.Batch {
+	now := s.opts.Now()
+	var b sql.Batch
+	for len(b.Records) < s.opts.MaxRecords {
+		var best *shardReader
+		for _, sh := range s.shards {
+			if len(sh.pending) > 0 && (best == nil || sh.pending[0].ArrivalTime.Before(best.pending[0].ArrivalTime)) {
+				best = sh
+			}
+		}
+		if best == nil {
+			break
+		}
+		head := best.pending[0]
+		blocked := false
+		for _, sh := range s.shards {
+			if sh == best || len(sh.pending) > 0 {
+				continue
+			}
+			if mark, ok := s.shardMark(sh, now); ok && mark.Before(head.ArrivalTime) {
+				blocked = true
+			}
+		}
+		if blocked {
+			break
+		}
+		best.pending = best.pending[1:]
+		b.Records = append(b.Records, sql.Record{Shard: best.id, PartitionKey: head.PartitionKey, Data: head.Data,
+			ArrivalTime: head.ArrivalTime, Position: head.SequenceNumber})
+	}
+	low, any := time.Time{}, false
+	for _, sh := range s.shards {
+		mark, ok := s.shardMark(sh, now)
+		if !ok {
+			continue
+		}
+		if !any || mark.Before(low) {
+			low, any = mark, true
+		}
+	}
+	if any && !low.IsZero() {
+		b.Watermark = low
+	}
+	return b
+}
+
+// Close releases the source.
+func (s *Source) Close() error { return nil }
