@@ -61,8 +61,18 @@ func (s *shard) pushFront(rs []record) {
 	s.queue, s.head = q, 0
 }
 
-// take removes the first n queued records and returns them in a new slice.
-func (s *shard) take(n int) []record {
+// take removes the first n queued records and returns them in a new slice
+// (the queue's own array when they are all of it: spare, if not nil,
+// provides the queue's next one).
+func (s *shard) take(n int, spare func() []record) []record {
+	if s.head == 0 && n == len(s.queue) {
+		out := s.queue
+		s.queue, s.queuedBytes, s.fullKicked = nil, 0, false
+		if spare != nil {
+			s.queue = spare()
+		}
+		return out
+	}
 	out := make([]record, n)
 	copy(out, s.queue[s.head:s.head+n])
 	s.drop(n, out)
@@ -72,9 +82,9 @@ func (s *shard) take(n int) []record {
 // takePicked removes the queued records at the (increasing) positions
 // picked, all below scanned, and returns them in a new slice, in order. The
 // others keep their order.
-func (s *shard) takePicked(picked []int, scanned int) []record {
+func (s *shard) takePicked(picked []int, scanned int, spare func() []record) []record {
 	if len(picked) == 0 || picked[len(picked)-1] == len(picked)-1 {
-		return s.take(len(picked)) // a prefix
+		return s.take(len(picked), spare) // a prefix
 	}
 	out := make([]record, len(picked))
 	for i, at := range picked {
@@ -184,7 +194,7 @@ scan:
 	}
 	bb.closeAggregate()
 	s.backlog = skipped > 0
-	bb.b.records = s.takePicked(bb.picked, scanned)
+	bb.b.records = s.takePicked(bb.picked, scanned, p.spare)
 	p.picked = bb.picked
 	return bb.b
 }
@@ -328,4 +338,29 @@ func (bb *batchBuilder) resetAggregate() {
 	at := len(bb.picked)
 	bb.cur = batchEntry{from: at, to: at}
 	bb.curSize = aggregatedOverhead
+}
+
+// maxSpares bounds the record arrays kept for reuse.
+const maxSpares = 8
+
+// spare returns an empty record array to reuse, or nil. Called with p.mu
+// held.
+func (p *Producer) spare() []record {
+	n := len(p.spares)
+	if n == 0 {
+		return nil
+	}
+	s := p.spares[n-1]
+	p.spares[n-1] = nil
+	p.spares = p.spares[:n-1]
+	return s
+}
+
+// recycle keeps the array of a finished batch for reuse. Called with p.mu
+// held.
+func (p *Producer) recycle(records []record) {
+	if len(p.spares) < maxSpares && cap(records) >= 64 {
+		clear(records)
+		p.spares = append(p.spares, records[:0])
+	}
 }

@@ -72,6 +72,7 @@ type Producer struct {
 	nextWake    time.Duration     // when the loop wakes next, if not kicked
 	seen        map[uint64]uint64 // scratch of buildBatch
 	picked      []int             // scratch of buildBatch
+	spares      [][]record        // record arrays to reuse
 }
 
 // flushWaiter is a Flush waiting for the records of epochs up to upTo.
@@ -297,15 +298,19 @@ func (p *Producer) abort() {
 	p.aborted.Store(true)
 	var dropped []record
 	for _, s := range p.shards {
-		dropped = append(dropped, s.take(s.queueLen())...)
+		dropped = append(dropped, s.take(s.queueLen(), nil)...)
 	}
 	p.mu.Unlock()
 	p.cancel()
 	p.deliver(nil, dropped, ErrClosed)
 	p.errors.Add(int64(len(dropped)))
 	p.metrics.Failed(len(dropped))
+	var t tally
+	for i := range dropped {
+		t.add(&dropped[i])
+	}
 	p.mu.Lock()
-	p.finish(dropped)
+	p.finish(t)
 	p.mu.Unlock()
 	if len(dropped) > 0 {
 		p.logger.Warn("records dropped on close", "records", len(dropped))
@@ -322,18 +327,38 @@ func (p *Producer) Stats() Stats {
 	return st
 }
 
-// finish releases finished records: room in the buffer, their Flush
-// epochs. Called with p.mu held.
-func (p *Producer) finish(records []record) {
-	if len(records) == 0 {
+// tally counts finished records for finish.
+type tally struct {
+	records, bytes int
+	epochs         []epochCount // runs of records of one Flush epoch
+}
+
+type epochCount struct {
+	epoch uint64
+	n     int
+}
+
+func (t *tally) add(r *record) {
+	t.records++
+	t.bytes += r.size
+	if n := len(t.epochs); n > 0 && t.epochs[n-1].epoch == r.epoch {
+		t.epochs[n-1].n++
 		return
 	}
-	for i := range records {
-		r := &records[i]
-		p.bufferedRecords--
-		p.bufferedBytes -= r.size
-		if p.outstanding[r.epoch]--; p.outstanding[r.epoch] == 0 {
-			delete(p.outstanding, r.epoch)
+	t.epochs = append(t.epochs, epochCount{epoch: r.epoch, n: 1})
+}
+
+// finish releases finished records: room in the buffer, their Flush
+// epochs. Called with p.mu held.
+func (p *Producer) finish(t tally) {
+	if t.records == 0 {
+		return
+	}
+	p.bufferedRecords -= t.records
+	p.bufferedBytes -= t.bytes
+	for _, e := range t.epochs {
+		if p.outstanding[e.epoch] -= e.n; p.outstanding[e.epoch] == 0 {
+			delete(p.outstanding, e.epoch)
 		}
 	}
 	p.freeRoom()

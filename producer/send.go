@@ -79,7 +79,8 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 	permanent := callErr != nil && permanentError(callErr)
 	var (
 		results                 []Result
-		finished, retry         []record
+		finished                tally
+		retry                   []record
 		written, bytes, entries int
 		failed, failures        int
 		lastErr                 error
@@ -132,7 +133,7 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 				retry = append(retry, *r)
 				continue
 			}
-			finished = append(finished, *r)
+			finished.add(r)
 			if p.opts.OnResult != nil || r.Done != nil {
 				results = append(results, res)
 			}
@@ -183,6 +184,7 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 	s.inFlight = false
 	p.inFlight--
 	p.finish(finished)
+	p.recycle(b.records)
 	p.mu.Unlock()
 	p.wake()
 }
