@@ -170,10 +170,8 @@ func (s *Source) fill() error {
 			}
 			return fmt.Errorf("read %s %s: %w", s.opts.Stream, sh.id, err)
 		}
-		for i := range res.Records {
-			// The read buffer is reused by the next Read: keep a copy.
-			res.Records[i].Data = append([]byte(nil), res.Records[i].Data...)
-		}
+		// Data aliases this read's own buffer, which the next Read does not
+		// reuse, so records are kept without a copy.
 		sh.pending = res.Records
 		sh.next = res.Next
 		sh.atTip = len(res.Records) == 0 && res.MillisBehindLatest == 0
