@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/eddy-streaming/eddy/internal/sql/exec"
 )
 
 // Batch is what a Source delivers: records in arrival order and a
@@ -83,8 +85,11 @@ type RunnerStats struct {
 	RecordsIn   int64
 	RecordsOut  int64
 	Checkpoints int64
-	// Watermark is the application's time (the lowest input watermark).
+	// Watermark is the application's time (the lowest input watermark);
+	// the clock minus it is the application's lag.
 	Watermark time.Time
+	// Pumps are the per-pump row and error counters (see Engine.Stats).
+	Pumps []exec.PumpStats
 }
 
 // NewRunner prepares an application: it builds the engine and restores
@@ -131,7 +136,9 @@ func NewRunner(ctx context.Context, cfg Config, opts RunnerOptions) (*Runner, er
 func (r *Runner) Stats() RunnerStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stats
+	st := r.stats
+	st.Pumps = append([]exec.PumpStats(nil), r.stats.Pumps...)
+	return st
 }
 
 type sourceEvent struct {
@@ -283,6 +290,7 @@ func (r *Runner) drain(ctx context.Context, queues []inputQueue) error {
 	r.stats.RecordsIn += in
 	r.stats.RecordsOut += int64(len(out))
 	r.stats.Watermark = low
+	r.stats.Pumps = r.eng.Stats()
 	r.mu.Unlock()
 	return nil
 }
