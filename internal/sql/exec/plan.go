@@ -186,7 +186,14 @@ func (g *Graph) planFrom(f parser.FromItem, pump string) (*relay, *scope, error)
 		r := &relay{}
 		s.subscribers = append(s.subscribers, r)
 		sc := &scope{}
-		sc.addSource(qualifier(f.Alias, f.Name.Name), s.Columns)
+		qual := qualifier(f.Alias, f.Name.Name)
+		sc.addSource(qual, s.Columns)
+		if s.input {
+			// KDA's input streams also carry the Kinesis arrival time; an
+			// input row's ROWTIME is that time (raised to stay monotonic).
+			sc.cols = append(sc.cols, scopeCol{qual: qual, name: "APPROXIMATE_ARRIVAL_TIME", idx: sc.cols[0].idx,
+				rowtime: true, typ: sc.cols[0].typ})
+		}
 		return r, sc, nil
 	case *parser.SubqueryRef:
 		r, cols, err := g.planQuery(f.Query, pump)
