@@ -194,7 +194,7 @@ func (c *Converter) lookup(key []byte, scratch *[]byte) (int, bool) {
 	return i, ok
 }
 
-const writeBatch = 256
+const writeBatch = 1024
 
 // Write writes records as one Parquet file to w. A record that cannot be
 // converted is left out and reported to failed (with an error wrapping
@@ -206,10 +206,10 @@ func (c *Converter) Write(w io.Writer, records [][]byte, failed func(i int, err 
 		parquet.PageBufferSize(c.opts.PageSizeBytes),
 		parquet.CreatedBy("eddy", "firehose", ""),
 	)
-	ncol := len(c.columns)
-	values := make([]parquet.Value, 0, writeBatch*ncol)
+	if c.flat {
+		return c.writeFlat(pw, records, failed)
+	}
 	batch := make([]parquet.Row, 0, writeBatch)
-	st := &rowState{}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -217,24 +217,11 @@ func (c *Converter) Write(w io.Writer, records [][]byte, failed func(i int, err 
 		if _, err := pw.WriteRows(batch); err != nil {
 			return err
 		}
-		batch, values = batch[:0], values[:0]
-		st.arena = st.arena[:0]
+		batch = batch[:0]
 		return nil
 	}
 	for i, rec := range records {
-		var row parquet.Row
-		var err error
-		if c.flat {
-			start := len(values)
-			values = values[:start+ncol]
-			row = parquet.Row(values[start : start+ncol : start+ncol])
-			err = c.flatRow(rec, row, st)
-			if err != nil {
-				values = values[:start]
-			}
-		} else {
-			row, err = c.nestedRow(rec)
-		}
+		row, err := c.nestedRow(rec)
 		if err != nil {
 			if failed != nil {
 				failed(i, fmt.Errorf("%w: %w", ErrConversion, err))
@@ -244,6 +231,51 @@ func (c *Converter) Write(w io.Writer, records [][]byte, failed func(i int, err 
 		batch = append(batch, row)
 		rows++
 		if len(batch) == writeBatch {
+			if err := flush(); err != nil {
+				return rows, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return rows, err
+	}
+	return rows, pw.Close()
+}
+
+// writeFlat writes a flat schema column by column: each record's values
+// are gathered per column and handed to the column writers in batches,
+// which skips parquet-go's row-to-column split.
+func (c *Converter) writeFlat(pw *parquet.Writer, records [][]byte, failed func(i int, err error)) (rows int, err error) {
+	writers := pw.ColumnWriters()
+	cols := make([][]parquet.Value, c.leaves)
+	for j := range cols {
+		cols[j] = make([]parquet.Value, writeBatch)
+	}
+	st := &rowState{set: make([]bool, c.leaves)}
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		for j, cw := range writers {
+			if _, err := cw.WriteRowValues(cols[j][:n]); err != nil {
+				return err
+			}
+		}
+		n = 0
+		st.arena = st.arena[:0]
+		return nil
+	}
+	for i, rec := range records {
+		if err := c.flatRow(rec, cols, n, st); err != nil {
+			if failed != nil {
+				failed(i, fmt.Errorf("%w: %w", ErrConversion, err))
+			}
+			continue
+		}
+		n++
+		rows++
+		if n == writeBatch {
 			if err := flush(); err != nil {
 				return rows, err
 			}

@@ -20,11 +20,17 @@ type rowState struct {
 	// matched (-1 for none): records of one stream mostly share their key
 	// order, so a byte comparison usually replaces a map lookup.
 	hints []int
+	// set marks the columns the current record has set.
+	set []bool
 }
 
 // flatRow fills row (one slot per column, in schema order) from rec.
-func (c *Converter) flatRow(rec []byte, row parquet.Row, st *rowState) error {
-	copy(row, c.nullRow)
+//
+// The values go to cols[leaf][n]; columns the record does not set get a
+// null. On error, slot n holds garbage, to be overwritten by the next row.
+func (c *Converter) flatRow(rec []byte, cols [][]parquet.Value, n int, st *rowState) error {
+	set := st.set[:len(cols)]
+	clear(set)
 	sc := scanner{b: rec}
 	if err := sc.begin(); err != nil {
 		return err
@@ -35,6 +41,11 @@ func (c *Converter) flatRow(rec []byte, row parquet.Row, st *rowState) error {
 			return err
 		}
 		if done {
+			for j, ok := range set {
+				if !ok {
+					cols[j][n] = c.nullRow[j]
+				}
+			}
 			return nil
 		}
 		if keyEsc {
@@ -63,7 +74,8 @@ func (c *Converter) flatRow(rec []byte, row parquet.Row, st *rowState) error {
 		if err != nil {
 			return fmt.Errorf("column %q: %w", col.name, err)
 		}
-		row[col.leaf] = v.Level(0, 1, col.leaf)
+		cols[col.leaf][n] = v.Level(0, 1, col.leaf)
+		set[col.leaf] = true
 	}
 }
 

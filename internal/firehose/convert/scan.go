@@ -97,6 +97,18 @@ func (s *scanner) next(first bool) (key []byte, keyEsc bool, kind byte, val []by
 func (s *scanner) str() ([]byte, bool, error) {
 	s.i++
 	start := s.i
+	// Short strings (keys, codes) end within a few bytes: a plain loop
+	// beats the call overhead of IndexByte.
+	for j := start; j < len(s.b) && j < start+24; j++ {
+		c := s.b[j]
+		if c == '"' {
+			s.i = j + 1
+			return s.b[start:j], false, nil
+		}
+		if c == '\\' {
+			break
+		}
+	}
 	esc := false
 	for {
 		j := bytes.IndexByte(s.b[s.i:], '"')
