@@ -270,6 +270,15 @@ func (c *compiler) compile(e parser.Expr) (expr, error) {
 			chars = e.Chars
 		}
 		return c.call(e.At, "TRIM", &parser.Literal{Kind: parser.LitString, Text: e.Where}, chars, e.S)
+	case *parser.IntervalQualifier:
+		if e.Unit == "YEAR" || e.Unit == "MONTH" {
+			return nil, planErrorf(e.Position(), "year-month interval qualifiers ((a - b) %s) are not supported yet", e.Unit)
+		}
+		x, err := c.compile(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return qualifyExpr{x}, nil
 	case *parser.Cursor:
 		return nil, planErrorf(e.At, "CURSOR is only allowed as an argument of a table function in FROM TABLE(...)")
 	case *parser.FuncCall:
@@ -293,7 +302,7 @@ func (c *compiler) compileAll(es ...parser.Expr) ([]expr, error) {
 }
 
 func (c *compiler) matchGroup(e parser.Expr) (expr, bool, error) {
-	text := parser.ExprString(e)
+	text := groupText(e)
 	for _, gm := range c.groups {
 		if gm.text == text {
 			return colExpr{gm.out}, true, nil

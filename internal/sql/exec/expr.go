@@ -232,7 +232,12 @@ func arith(op string, l, r value.Value) (value.Value, error) {
 			if f == 0 {
 				return value.Value{}, functions.ErrDivisionByZero
 			}
-			f = 1 / f
+			if r.K == value.Int {
+				return value.Value{K: l.K, I: value.FloorDiv(l.I, r.I)}, nil
+			}
+			// Dividing rounds down to the millisecond, so FLOOR(i / n TO u)
+			// never moves a value across a boundary.
+			return value.Value{K: l.K, I: int64(math.Floor(float64(l.I) / f))}, nil
 		}
 		return value.Value{K: l.K, I: int64(math.Round(float64(l.I) * f))}, nil
 	case l.IsNumeric() && (r.K == value.IntervalDT || r.K == value.IntervalYM) && op == "*":
@@ -251,6 +256,21 @@ func addInterval(t, iv value.Value, negate bool) value.Value {
 		return value.TimestampValue(tt.UnixMilli())
 	}
 	return value.TimestampValue(t.I + n)
+}
+
+// qualifyExpr is (x) unit: the difference of two datetimes as a day-time
+// interval (intervals pass through).
+type qualifyExpr struct{ x expr }
+
+func (e qualifyExpr) eval(g *Graph, rt int64, row []value.Value) (value.Value, error) {
+	v, err := e.x.eval(g, rt, row)
+	if err != nil || v.IsNull() {
+		return value.Value{}, err
+	}
+	if v.K != value.IntervalDT {
+		return value.Value{}, fmt.Errorf("an interval qualifier needs a datetime difference, got %s", v.K)
+	}
+	return v, nil
 }
 
 type isExpr struct {

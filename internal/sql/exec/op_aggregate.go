@@ -68,6 +68,14 @@ type windowFn struct {
 	unit string // FLOOR unit, or ""
 	// monotonic: MONOTONIC(x) groups rows while x keeps its value.
 	monotonic bool
+	// generic: another expression of ROWTIME, such as the KDA templates'
+	// FLOOR((ROWTIME - TIMESTAMP '1970-01-01 00:00:00') SECOND / 10 TO SECOND).
+	// It is assumed non-decreasing in ROWTIME; a window ends at the first
+	// millisecond where its value changes, found by evaluating it on a row
+	// whose ROWTIME columns hold that time.
+	generic     bool
+	rowtimeCols []int
+	width       int
 }
 
 func (w *windowFn) bounds(start value.Value) (int64, int64) {
@@ -93,6 +101,7 @@ type tumblingOp struct {
 	open       bool
 	start, end int64
 	startVal   value.Value
+	lastRt     int64 // ROWTIME of the open window's last row (generic windows)
 	groups     map[string]*group
 	order      []*group
 	keyBuf     []byte
@@ -123,7 +132,26 @@ func (o *tumblingOp) push(rt int64, row []value.Value) {
 		o.g.evalError(o.pump, constError("the GROUP BY window expression is NULL"), rt, row)
 		return
 	}
-	if o.win.monotonic {
+	if o.win.generic {
+		if o.open {
+			c, err := value.Compare(wv, o.startVal)
+			if err != nil {
+				o.g.evalError(o.pump, err, rt, row)
+				return
+			}
+			if c < 0 {
+				o.g.evalError(o.pump, constError("row belongs to a window that has closed (the GROUP BY window expression went back)"), rt, row)
+				return
+			}
+			if c != 0 {
+				o.emit(o.boundary(o.lastRt, rt))
+			}
+		}
+		if !o.open {
+			o.open, o.startVal = true, wv
+		}
+		o.lastRt = rt
+	} else if o.win.monotonic {
 		if o.open {
 			c, err := value.Compare(wv, o.startVal)
 			if err != nil {
@@ -187,10 +215,57 @@ func (o *tumblingOp) emit(at int64) {
 }
 
 func (o *tumblingOp) advance(t int64) {
-	if o.open && !o.win.monotonic && t >= o.end {
+	switch {
+	case !o.open || o.win.monotonic:
+	case o.win.generic:
+		if t > o.lastRt {
+			if v, ok := o.valueAt(t); ok {
+				if c, err := value.Compare(v, o.startVal); err == nil && c > 0 {
+					o.emit(o.boundary(o.lastRt, t))
+				}
+			}
+		}
+	case t >= o.end:
 		o.emit(o.end)
 	}
 	o.next.advance(t)
+}
+
+// valueAt evaluates a generic window expression at time t.
+func (o *tumblingOp) valueAt(t int64) (value.Value, bool) {
+	row := make([]value.Value, o.win.width)
+	for _, c := range o.win.rowtimeCols {
+		row[c] = value.TimestampValue(t)
+	}
+	v, err := o.win.x.eval(o.g, t, row)
+	if err != nil || v.IsNull() {
+		return value.Value{}, false
+	}
+	return v, true
+}
+
+// boundary finds the first millisecond in (lo, hi] where the window
+// expression leaves the open window's value: the window's end, the same
+// whichever row or watermark revealed it.
+func (o *tumblingOp) boundary(lo, hi int64) int64 {
+	if v, ok := o.valueAt(hi); !ok {
+		return hi
+	} else if c, err := value.Compare(v, o.startVal); err != nil || c == 0 {
+		return hi
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		v, ok := o.valueAt(mid)
+		if !ok {
+			return hi
+		}
+		if c, err := value.Compare(v, o.startVal); err == nil && c == 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 func (o *tumblingOp) save(e *value.Encoder) {
@@ -198,6 +273,7 @@ func (o *tumblingOp) save(e *value.Encoder) {
 	e.Varint(o.start)
 	e.Varint(o.end)
 	e.Value(o.startVal)
+	e.Varint(o.lastRt)
 	e.Uvarint(uint64(len(o.order)))
 	for _, gr := range o.order {
 		saveGroup(e, gr)
@@ -206,6 +282,7 @@ func (o *tumblingOp) save(e *value.Encoder) {
 
 func (o *tumblingOp) load(d *value.Decoder) {
 	o.open, o.start, o.end, o.startVal = d.Bool(), d.Varint(), d.Varint(), d.Value()
+	o.lastRt = d.Varint()
 	n := d.Len()
 	clear(o.groups)
 	o.order = o.order[:0]

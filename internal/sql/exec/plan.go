@@ -536,6 +536,8 @@ func children(e parser.Expr) []parser.Expr {
 		return []parser.Expr{e.X, e.Pattern, e.Escape}
 	case *parser.Is:
 		return []parser.Expr{e.X}
+	case *parser.IntervalQualifier:
+		return []parser.Expr{e.X}
 	}
 	return nil
 }

@@ -229,12 +229,41 @@ func windowOf(e parser.Expr) (windowFn, bool, error) {
 			}
 			return windowFn{}, false, planErrorf(e.At, "FLOOR(ROWTIME TO %s) is not a supported window", e.Unit)
 		}
-	case *parser.FuncCall:
-		if e.Name == "MONOTONIC" {
-			return windowFn{monotonic: true}, true, nil
-		}
+	}
+	if containsCall(e, "MONOTONIC") {
+		return windowFn{monotonic: true}, true, nil
+	}
+	if refersToRowtime(e) {
+		return windowFn{generic: true}, true, nil
 	}
 	return windowFn{}, false, nil
+}
+
+func containsCall(e parser.Expr, name string) bool {
+	if f, ok := e.(*parser.FuncCall); ok && f.Name == name {
+		return true
+	}
+	for _, c := range children(e) {
+		if c != nil && containsCall(c, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func refersToRowtime(e parser.Expr) bool {
+	if r, ok := e.(*parser.ColumnRef); ok && isRowtime(r) {
+		return true
+	}
+	if f, ok := e.(*parser.FuncCall); ok && f.Name == "CURRENT_ROW_TIMESTAMP" {
+		return true
+	}
+	for _, c := range children(e) {
+		if c != nil && refersToRowtime(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // planAggregate plans GROUP BY (tumbling) and WINDOWED BY STAGGER. It
@@ -285,6 +314,14 @@ func (g *Graph) planAggregate(q *parser.Select, base *compiler, calls []*parser.
 			}
 			windowIdx, win = i, w
 			win.x = x
+			if win.generic {
+				win.width = base.sc.width
+				for _, col := range base.sc.cols {
+					if col.rowtime {
+						win.rowtimeCols = append(win.rowtimeCols, col.idx)
+					}
+				}
+			}
 		}
 	}
 	// Identical calls (COUNT(*) in the select list and in HAVING) share

@@ -148,8 +148,20 @@ func FloorTo(v value.Value, unit string, ceil bool) (value.Value, error) {
 	if v.IsNull() {
 		return v, nil
 	}
+	if v.K == value.IntervalDT {
+		step, ok := map[string]int64{"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60000, "HOUR": 3600000, "DAY": 86400000}[unit]
+		if !ok {
+			return value.Value{}, fmt.Errorf("FLOOR: cannot round a day-time interval to %s", unit)
+		}
+		f := value.FloorDiv(v.I, step) * step
+		if ceil && f != v.I {
+			f += step
+		}
+		v.I = f
+		return v, nil
+	}
 	if v.K != value.Timestamp && v.K != value.Date && v.K != value.Time {
-		return value.Value{}, argError("FLOOR", v, "a date-time")
+		return value.Value{}, argError("FLOOR", v, "a date-time or interval")
 	}
 	ms := v.I
 	var step int64

@@ -393,6 +393,14 @@ type Is struct {
 	What string // NULL, TRUE, FALSE, UNKNOWN
 }
 
+// IntervalQualifier is (expr) unit [TO unit]: the SQL-standard way to turn
+// a datetime difference into an interval, e.g. (ROWTIME - t0) SECOND.
+type IntervalQualifier struct {
+	X      *Paren
+	Unit   string
+	ToUnit string
+}
+
 // Cursor is CURSOR(SELECT STREAM ...), a table function argument.
 type Cursor struct {
 	At    Pos
@@ -425,6 +433,7 @@ func (*InList) exprNode()       {}
 func (*Like) exprNode()         {}
 func (*Is) exprNode()           {}
 func (*Cursor) exprNode()       {}
+func (*IntervalQualifier) exprNode() {}
 func (*Paren) exprNode()        {}
 
 // Position implementations.
@@ -453,4 +462,5 @@ func (e *InList) Position() Pos       { return e.X.Position() }
 func (e *Like) Position() Pos         { return e.X.Position() }
 func (e *Is) Position() Pos           { return e.X.Position() }
 func (e *Cursor) Position() Pos       { return e.At }
+func (e *IntervalQualifier) Position() Pos { return e.X.At }
 func (e *Paren) Position() Pos        { return e.At }

@@ -1066,9 +1066,25 @@ func (p *parser) postfix() (Expr, error) {
 		}
 		x = &Cast{At: at, X: x, Type: tn}
 	}
-	if _, ok := x.(*Paren); ok {
+	if paren, ok := x.(*Paren); ok {
 		if t := p.peek(); t.Kind == Word && intervalUnits[t.Text] {
-			return nil, p.errorf(t.Pos, "interval qualifiers on expressions ((a - b) %s) are not supported; use TSDIFF", t.Text)
+			p.next()
+			q := &IntervalQualifier{X: paren, Unit: t.Text}
+			if err := p.skipPrecision(); err != nil {
+				return nil, err
+			}
+			if p.acceptKw("TO") {
+				u := p.peek()
+				if u.Kind != Word || !intervalUnits[u.Text] {
+					return nil, p.unexpected("an interval unit")
+				}
+				p.next()
+				q.ToUnit = u.Text
+				if err := p.skipPrecision(); err != nil {
+					return nil, err
+				}
+			}
+			return q, nil
 		}
 	}
 	return x, nil

@@ -522,6 +522,12 @@ func (p *printer) expr(e Expr) {
 			p.WriteString("NOT ")
 		}
 		p.WriteString(e.What)
+	case *IntervalQualifier:
+		p.expr(e.X)
+		p.WriteString(" " + e.Unit)
+		if e.ToUnit != "" {
+			p.WriteString(" TO " + e.ToUnit)
+		}
 	case *Cursor:
 		p.WriteString("CURSOR(")
 		p.query(e.Query)
