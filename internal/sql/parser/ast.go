@@ -413,28 +413,28 @@ type Paren struct {
 	X  Expr
 }
 
-func (*Literal) exprNode()      {}
-func (*IntervalLit) exprNode()  {}
-func (*ColumnRef) exprNode()    {}
-func (*Unary) exprNode()        {}
-func (*Binary) exprNode()       {}
-func (*FuncCall) exprNode()     {}
-func (*Cast) exprNode()         {}
-func (*Case) exprNode()         {}
-func (*TimeUnitCall) exprNode() {}
-func (*Step) exprNode()         {}
-func (*Extract) exprNode()      {}
-func (*PositionExpr) exprNode() {}
-func (*Substring) exprNode()    {}
-func (*Trim) exprNode()         {}
-func (*Overlay) exprNode()      {}
-func (*Between) exprNode()      {}
-func (*InList) exprNode()       {}
-func (*Like) exprNode()         {}
-func (*Is) exprNode()           {}
-func (*Cursor) exprNode()       {}
+func (*Literal) exprNode()           {}
+func (*IntervalLit) exprNode()       {}
+func (*ColumnRef) exprNode()         {}
+func (*Unary) exprNode()             {}
+func (*Binary) exprNode()            {}
+func (*FuncCall) exprNode()          {}
+func (*Cast) exprNode()              {}
+func (*Case) exprNode()              {}
+func (*TimeUnitCall) exprNode()      {}
+func (*Step) exprNode()              {}
+func (*Extract) exprNode()           {}
+func (*PositionExpr) exprNode()      {}
+func (*Substring) exprNode()         {}
+func (*Trim) exprNode()              {}
+func (*Overlay) exprNode()           {}
+func (*Between) exprNode()           {}
+func (*InList) exprNode()            {}
+func (*Like) exprNode()              {}
+func (*Is) exprNode()                {}
+func (*Cursor) exprNode()            {}
 func (*IntervalQualifier) exprNode() {}
-func (*Paren) exprNode()        {}
+func (*Paren) exprNode()             {}
 
 // Position implementations.
 func (e *Literal) Position() Pos     { return e.At }
@@ -445,22 +445,22 @@ func (e *ColumnRef) Position() Pos {
 	}
 	return e.Name.Pos
 }
-func (e *Unary) Position() Pos        { return e.At }
-func (e *Binary) Position() Pos       { return e.L.Position() }
-func (e *FuncCall) Position() Pos     { return e.At }
-func (e *Cast) Position() Pos         { return e.At }
-func (e *Case) Position() Pos         { return e.At }
-func (e *TimeUnitCall) Position() Pos { return e.At }
-func (e *Step) Position() Pos         { return e.At }
-func (e *Extract) Position() Pos      { return e.At }
-func (e *PositionExpr) Position() Pos { return e.At }
-func (e *Substring) Position() Pos    { return e.At }
-func (e *Trim) Position() Pos         { return e.At }
-func (e *Overlay) Position() Pos      { return e.At }
-func (e *Between) Position() Pos      { return e.X.Position() }
-func (e *InList) Position() Pos       { return e.X.Position() }
-func (e *Like) Position() Pos         { return e.X.Position() }
-func (e *Is) Position() Pos           { return e.X.Position() }
-func (e *Cursor) Position() Pos       { return e.At }
+func (e *Unary) Position() Pos             { return e.At }
+func (e *Binary) Position() Pos            { return e.L.Position() }
+func (e *FuncCall) Position() Pos          { return e.At }
+func (e *Cast) Position() Pos              { return e.At }
+func (e *Case) Position() Pos              { return e.At }
+func (e *TimeUnitCall) Position() Pos      { return e.At }
+func (e *Step) Position() Pos              { return e.At }
+func (e *Extract) Position() Pos           { return e.At }
+func (e *PositionExpr) Position() Pos      { return e.At }
+func (e *Substring) Position() Pos         { return e.At }
+func (e *Trim) Position() Pos              { return e.At }
+func (e *Overlay) Position() Pos           { return e.At }
+func (e *Between) Position() Pos           { return e.X.Position() }
+func (e *InList) Position() Pos            { return e.X.Position() }
+func (e *Like) Position() Pos              { return e.X.Position() }
+func (e *Is) Position() Pos                { return e.X.Position() }
+func (e *Cursor) Position() Pos            { return e.At }
 func (e *IntervalQualifier) Position() Pos { return e.X.At }
-func (e *Paren) Position() Pos        { return e.At }
+func (e *Paren) Position() Pos             { return e.At }
