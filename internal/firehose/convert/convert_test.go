@@ -44,14 +44,14 @@ func TestParseType(t *testing.T) {
 func TestFlatConversion(t *testing.T) {
 	c, err := New(Options{
 		Columns: []Column{{"id", "bigint"}, {"name", "string"}, {"price", "decimal(10,2)"}, {"ok", "boolean"},
-			{"ts", "timestamp"}, {"day", "date"}, {"ratio", "double"}, {"small", "tinyint"}, {"user_id", "int"}, {"other", "string"}},
+			{"ts", "timestamp"}, {"day", "date"}, {"ratio", "double"}, {"small", "tinyint"}, {"user_id", "int"}, {"other", "string"}, {"small_price", "decimal(5,2)"}},
 		CaseInsensitive:                    true,
 		ConvertDotsInJSONKeysToUnderscores: true,
 		ColumnToJSONKeyMappings:            map[string]string{"other": "Renamed"},
 	})
 	require.NoError(t, err)
 	recs := [][]byte{
-		[]byte(`{"ID":1,"Name":"a\"b","price":"12.345","ok":true,"ts":1700000000,"day":"2026-03-07","ratio":0.5,"small":7,"user.id":42,"renamed":{"x":1},"extra":[1,2]}`),
+		[]byte(`{"ID":1,"Name":"a\"b","price":"12.345","small_price":12.345,"ok":true,"ts":1700000000,"day":"2026-03-07","ratio":0.5,"small":7,"user.id":42,"renamed":{"x":1},"extra":[1,2]}`),
 		[]byte(`{"id":2,"name":null,"ts":"2026-03-07T09:05:04.5Z","ok":"FALSE"}`),
 		[]byte(`{"id":"x"}`),    // bad integer
 		[]byte(`[1]`),           // not an object
@@ -72,6 +72,7 @@ func TestFlatConversion(t *testing.T) {
 	require.EqualValues(t, 1, rows[0]["id"])
 	require.Equal(t, `a"b`, rows[0]["name"])
 	require.InDelta(t, 12.35, rows[0]["price"], 1e-9)
+	require.InDelta(t, 12.35, rows[0]["small_price"], 1e-5)
 	require.Equal(t, true, rows[0]["ok"])
 	require.Equal(t, time.Unix(1700000000, 0).UTC(), asTime(rows[0]["ts"]))
 	require.EqualValues(t, 7, rows[0]["small"])

@@ -147,6 +147,9 @@ func (c *Converter) scalar(t *Type, kind byte, raw []byte, esc bool, st *rowStat
 		if err != nil {
 			return parquet.Value{}, err
 		}
+		if t.Precision <= 9 {
+			return parquet.Int32Value(int32(n)), nil
+		}
 		return parquet.Int64Value(n), nil
 	case String, Binary:
 		return parquet.ByteArrayValue(raw), nil

@@ -248,7 +248,11 @@ func (t *Type) bare() parquet.Node {
 	case Double:
 		n = parquet.Leaf(parquet.DoubleType)
 	case Decimal:
-		n = parquet.Decimal(t.Scale, t.Precision, parquet.Int64Type)
+		if t.Precision <= 9 {
+			n = parquet.Decimal(t.Scale, t.Precision, parquet.Int32Type)
+		} else {
+			n = parquet.Decimal(t.Scale, t.Precision, parquet.Int64Type)
+		}
 	case String:
 		n = parquet.String()
 	case Date:
