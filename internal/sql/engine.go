@@ -44,6 +44,16 @@ type Config struct {
 	Outputs    []OutputConfig
 }
 
+// InputNames returns the in-application stream names KDA gives an input
+// with a name prefix and an InputParallelism count: PREFIX_001, PREFIX_002...
+func InputNames(prefix string, parallelism int) []string {
+	names := make([]string, max(parallelism, 1))
+	for i := range names {
+		names[i] = fmt.Sprintf("%s_%03d", prefix, i+1)
+	}
+	return names
+}
+
 // Record is a record from a source.
 type Record struct {
 	// Shard scopes Position: a checkpoint keeps the last position per shard.

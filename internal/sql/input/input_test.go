@@ -120,3 +120,50 @@ func FuzzJSON(f *testing.F) {
 		m.Map([]byte(rec), func([]value.Value) {}, func(error, []byte) {})
 	})
 }
+
+func TestDiscover(t *testing.T) {
+	s, err := Discover([][]byte{
+		[]byte(`{"TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":-0.72,"PRICE":84.51,"ID":7,"ok":true,"at":"2020-01-01 00:00:00","nested":{"a.b":1,"n":null},"tags":[1,2]}`),
+		[]byte(`{"TICKER_SYMBOL":"QXZ","SECTOR":"HEALTHCARE","CHANGE":1,"PRICE":12,"ID":9000000000,"ok":false,"at":"2020-01-02T03:04:05Z","nested":{"a.b":2.5}}`),
+	})
+	require.NoError(t, err)
+	var got []string
+	for _, c := range s.Columns {
+		got = append(got, c.Name+" "+c.Type.String()+" "+c.Mapping)
+	}
+	require.Equal(t, []string{
+		"CHANGE REAL $.CHANGE", "ID BIGINT $.ID", "PRICE REAL $.PRICE", "SECTOR VARCHAR(16) $.SECTOR",
+		"TICKER_SYMBOL VARCHAR(4) $.TICKER_SYMBOL", "at TIMESTAMP $.at", "a.b REAL $.nested['a.b']",
+		"n VARCHAR(4) $.nested.n", "ok BOOLEAN $.ok", "tags VARCHAR(8) $.tags",
+	}, got)
+	// The discovered schema maps the samples.
+	m, err := NewMapper(s)
+	require.NoError(t, err)
+	rows, errs := mapAll(t, m, `{"TICKER_SYMBOL":"AMZN","SECTOR":"TECHNOLOGY","CHANGE":-0.72,"PRICE":84.51,"ID":7,"ok":true,"at":"2020-01-01 00:00:00","nested":{"a.b":1},"tags":[1,2]}`)
+	require.Empty(t, errs)
+	require.Len(t, rows, 1)
+
+	s, err = Discover([][]byte{[]byte("AMZN,1.5,3\nASD,2,x\n")})
+	require.NoError(t, err)
+	require.Equal(t, CSV, s.Format)
+	require.Equal(t, "VARCHAR(4) REAL VARCHAR(4)", s.Columns[0].Type.String()+" "+s.Columns[1].Type.String()+" "+s.Columns[2].Type.String())
+
+	_, err = Discover(nil)
+	require.Error(t, err)
+}
+
+func FuzzDiscover(f *testing.F) {
+	f.Add([]byte(`{"a":{"b c":[1],"d'e":"x"},"n":1e400}`))
+	f.Add([]byte("a,b\n1,2"))
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		s, err := Discover([][]byte{rec})
+		if err != nil {
+			return
+		}
+		m, err := NewMapper(s)
+		if err != nil {
+			t.Fatalf("discovered schema does not compile: %v", err)
+		}
+		m.Map(rec, func([]value.Value) {}, func(error, []byte) {})
+	})
+}
