@@ -36,6 +36,8 @@ type meta struct {
 	Updated    time.Time              `json:"updated"`
 	Dest       destination            `json:"destination"`
 	Encryption *EncryptionDescription `json:"encryption,omitempty"`
+	// Source is set for KinesisStreamAsSource delivery streams.
+	Source *sourceMeta `json:"source,omitempty"`
 	// StreamID is the hidden stream's catalog id: unique for the life of
 	// the store, so objects of a re-created delivery stream never share
 	// names with the old one's.
@@ -63,6 +65,21 @@ func (m *meta) clone() *meta {
 	return c
 }
 
+// sourceMeta describes the Kinesis stream a delivery stream reads.
+type sourceMeta struct {
+	Stream  string `json:"stream"`
+	ARN     string `json:"arn"`
+	RoleARN string `json:"role_arn,omitempty"`
+	// Start maps the shards open at creation to the offset delivery starts
+	// at (LATEST then). Shards with a lower index that are not in Start
+	// were closed already and are not delivered; shards from Known on are
+	// children created later, delivered from their start once their
+	// parents are finished.
+	Start   map[uint32]uint64 `json:"start"`
+	Known   uint32            `json:"known"`
+	Started time.Time         `json:"started"`
+}
+
 // checkpoint is a worker's delivery progress, stored as JSON in
 // attrCheckpoint+shard.
 type checkpoint struct {
@@ -75,6 +92,8 @@ type checkpoint struct {
 	// with; a replay uses it so that names do not change.
 	Version int64        `json:"version"`
 	Dest    *destination `json:"destination,omitempty"`
+	// Finished is set once a closed source shard is delivered to its end.
+	Finished bool `json:"finished,omitempty"`
 }
 
 type donePos struct {
@@ -151,6 +170,12 @@ func (ds *deliveryStream) loadCheckpoint(shard uint32) (*checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ds.loadCheckpointFrom(st, shard)
+}
+
+// loadCheckpointFrom reads a shard's checkpoint from the hidden stream's
+// catalog entry.
+func (ds *deliveryStream) loadCheckpointFrom(st catalog.Stream, shard uint32) (*checkpoint, error) {
 	c := &checkpoint{Done: map[string]donePos{}}
 	raw, ok := st.Attrs[attrCheckpoint+strconv.Itoa(int(shard))]
 	if !ok {
@@ -180,12 +205,21 @@ func (ds *deliveryStream) saveCheckpoint(shard uint32, c *checkpoint) error {
 	return err
 }
 
-// start launches one worker per shard.
+// start launches one worker per shard of the hidden stream, or the
+// manager of a Kinesis source's shard workers.
 func (ds *deliveryStream) start() {
 	ctx, cancel := context.WithCancel(ds.svc.ctx)
 	ds.cancel = cancel
+	if src := ds.meta.Source; src != nil {
+		ds.wg.Add(1)
+		go func() {
+			defer ds.wg.Done()
+			ds.manageSource(ctx, src)
+		}()
+		return
+	}
 	for i := 0; i < ds.shards; i++ {
-		w := newWorker(ds, uint32(i))
+		w := newWorker(ds, ds.hidden, uint32(i), 0)
 		ds.wg.Add(1)
 		go func() {
 			defer ds.wg.Done()

@@ -87,6 +87,9 @@ func (s *Service) putRecordBatch(ctx context.Context, in *PutRecordBatchInput) (
 // put appends records to the hidden stream and returns once they are
 // durable.
 func (s *Service) put(ctx context.Context, ds *deliveryStream, recs []Record) ([]storage.PutResult, error) {
+	if ds.source() {
+		return nil, invalidArgument("This operation is not permitted on KinesisStreamAsSource delivery stream type.")
+	}
 	srecs := make([]storage.Record, len(recs))
 	base := partitionCounter.Add(uint64(len(recs)))
 	for i, r := range recs {
@@ -107,4 +110,11 @@ func (s *Service) put(ctx context.Context, ds *deliveryStream, recs []Record) ([
 	}
 	ds.metrics.incoming(recs)
 	return res, nil
+}
+
+// source reports whether the delivery stream reads a Kinesis stream.
+func (ds *deliveryStream) source() bool {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	return ds.meta.Source != nil
 }

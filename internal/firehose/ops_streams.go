@@ -36,10 +36,18 @@ func (s *Service) createDeliveryStream(ctx context.Context, in *CreateDeliverySt
 	}
 	name := *in.DeliveryStreamName
 	typ := in.DeliveryStreamType
+	var src *sourceMeta
 	switch typ {
 	case "", "DirectPut":
 		typ = "DirectPut"
-	case "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource":
+		if in.KinesisStreamSourceConfiguration != nil {
+			return nil, invalidArgument("KinesisStreamSourceConfiguration is only allowed when DeliveryStreamType is KinesisStreamAsSource")
+		}
+	case "KinesisStreamAsSource":
+		if in.DeliveryStreamEncryptionConfigurationInput != nil {
+			return nil, invalidArgument("Server-side encryption is not supported for KinesisStreamAsSource delivery streams")
+		}
+	case "MSKAsSource", "DatabaseAsSource":
 		return nil, invalidArgument(fmt.Sprintf("DeliveryStreamType %s is not supported yet; use DirectPut", typ))
 	default:
 		return nil, validation(fmt.Sprintf("Value '%s' at 'deliveryStreamType' failed to satisfy constraint: Member must satisfy enum value set: [DirectPut, KinesisStreamAsSource, MSKAsSource, DatabaseAsSource]", typ))
@@ -91,6 +99,13 @@ func (s *Service) createDeliveryStream(ctx context.Context, in *CreateDeliverySt
 	if _, ok := s.streams[name]; ok {
 		return nil, inUse(fmt.Sprintf("Firehose %s under accountId %s already exists", name, s.opts.AccountID))
 	}
+	if typ == "KinesisStreamAsSource" {
+		// Under the service lock: LATEST is taken as close to the
+		// creation as possible.
+		if src, err = s.newSource(in.KinesisStreamSourceConfiguration); err != nil {
+			return nil, err
+		}
+	}
 	hidden := HiddenPrefix + name
 	st, err := s.store.CreateStream(hidden, s.opts.SourceShards, s.opts.Retention, "PROVISIONED", tags)
 	if errors.Is(err, storage.ErrStreamExists) {
@@ -100,7 +115,7 @@ func (s *Service) createDeliveryStream(ctx context.Context, in *CreateDeliverySt
 		return nil, fmt.Errorf("create hidden stream: %w", err)
 	}
 	now := s.opts.Now().UTC()
-	m := &meta{Name: name, Type: typ, Version: 1, Created: now, Updated: now, Dest: d, Encryption: enc, StreamID: st.ID}
+	m := &meta{Name: name, Type: typ, Version: 1, Created: now, Updated: now, Dest: d, Encryption: enc, StreamID: st.ID, Source: src}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -225,6 +240,10 @@ func (s *Service) describeDeliveryStream(ctx context.Context, in *DescribeDelive
 		dd.PostgreSQLDestinationDescription = &pg
 	}
 	desc.Destinations = []DestinationDescription{dd}
+	if src := m.Source; src != nil {
+		desc.Source = &SourceDescription{KinesisStreamSourceDescription: &KinesisStreamSourceDescription{
+			KinesisStreamARN: src.ARN, RoleARN: src.RoleARN, DeliveryStartTimestamp: awsproto.NewTimestamp(src.Started)}}
+	}
 	return &DescribeDeliveryStreamOutput{DeliveryStreamDescription: desc}, nil
 }
 

@@ -36,6 +36,7 @@ type Store interface {
 	Streams() []catalog.Stream
 	UpdateStream(name string, fn func(*catalog.Stream) error) (catalog.Stream, error)
 	Put(ctx context.Context, stream string, recs []storage.Record) ([]storage.PutResult, error)
+	Seek(stream string, shard uint32, pos storage.Position) (uint64, error)
 	Read(stream string, shard uint32, from uint64, maxRecords, maxBytes int) (storage.ReadResult, error)
 	Wait(ctx context.Context, stream string, shard uint32, from uint64) error
 }

@@ -294,6 +294,18 @@ type DestinationDescription struct {
 	PostgreSQLDestinationDescription   *PostgreSQLDestinationConfiguration   `json:"PostgreSQLDestinationDescription,omitempty"`
 }
 
+// KinesisStreamSourceDescription describes a Kinesis source.
+type KinesisStreamSourceDescription struct {
+	KinesisStreamARN       string              `json:"KinesisStreamARN"`
+	RoleARN                string              `json:"RoleARN,omitempty"`
+	DeliveryStartTimestamp *awsproto.Timestamp `json:"DeliveryStartTimestamp,omitempty"`
+}
+
+// SourceDescription describes a delivery stream's source.
+type SourceDescription struct {
+	KinesisStreamSourceDescription *KinesisStreamSourceDescription `json:"KinesisStreamSourceDescription,omitempty"`
+}
+
 // DeliveryStreamDescription is the body of DescribeDeliveryStream.
 type DeliveryStreamDescription struct {
 	DeliveryStreamName                    string                   `json:"DeliveryStreamName"`
@@ -305,6 +317,7 @@ type DeliveryStreamDescription struct {
 	VersionId                             string                   `json:"VersionId"`
 	CreateTimestamp                       *awsproto.Timestamp      `json:"CreateTimestamp,omitempty"`
 	LastUpdateTimestamp                   *awsproto.Timestamp      `json:"LastUpdateTimestamp,omitempty"`
+	Source                                *SourceDescription       `json:"Source,omitempty"`
 	Destinations                          []DestinationDescription `json:"Destinations"`
 	HasMoreDestinations                   bool                     `json:"HasMoreDestinations"`
 }

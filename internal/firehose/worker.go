@@ -50,6 +50,11 @@ type worker struct {
 	svc    *Service
 	shard  uint32
 	logger *slog.Logger
+	// source is the stream read: the hidden stream, or the Kinesis stream
+	// of a KinesisStreamAsSource delivery stream; startOffset is where a
+	// shard without a checkpoint starts.
+	source      string
+	startOffset uint64
 
 	pipe    *pipeline
 	ckpt    *checkpoint
@@ -62,8 +67,8 @@ type worker struct {
 	dirty bool
 }
 
-func newWorker(ds *deliveryStream, shard uint32) *worker {
-	return &worker{ds: ds, svc: ds.svc, shard: shard, buffers: map[string]*buffer{},
+func newWorker(ds *deliveryStream, source string, shard uint32, startOffset uint64) *worker {
+	return &worker{ds: ds, svc: ds.svc, shard: shard, buffers: map[string]*buffer{}, source: source, startOffset: startOffset,
 		logger: ds.svc.logger.With("delivery_stream", ds.name, "shard", shard)}
 }
 
@@ -95,6 +100,9 @@ func (w *worker) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if w.ckpt.Dest == nil && len(w.ckpt.Done) == 0 && w.ckpt.Next < w.startOffset {
+		w.ckpt.Next = w.startOffset // a new checkpoint
+	}
 	m := w.ds.snapshot()
 	if w.ckpt.Dest != nil {
 		if p, err := w.svc.compile(m.Name, w.ckpt.Version, *w.ckpt.Dest); err == nil {
@@ -115,39 +123,55 @@ func (w *worker) start(ctx context.Context) error {
 	return nil
 }
 
-func (w *worker) run(ctx context.Context) {
+// run delivers until ctx is done, the source stream is deleted, or (for a
+// closed source shard) everything up to the shard's end is delivered and
+// checkpointed; it reports the last by returning true.
+func (w *worker) run(ctx context.Context) (finished bool) {
 	defer w.close()
 	if err := w.start(ctx); err != nil {
 		if ctx.Err() == nil {
 			w.logger.Error("start delivery", "error", err)
 		}
-		return
+		return false
+	}
+	if w.ckpt.Finished {
+		return true
 	}
 	for ctx.Err() == nil {
 		if err := w.maybeSwitch(ctx); err != nil {
-			return
+			return false
 		}
-		res, err := w.svc.store.Read(w.ds.hidden, w.shard, w.readNext, readMaxRecords, readMaxBytes)
+		res, err := w.svc.store.Read(w.source, w.shard, w.readNext, readMaxRecords, readMaxBytes)
 		if errors.Is(err, storage.ErrStreamNotFound) {
-			return
+			return false
 		}
 		if err != nil {
 			w.logger.Error("read records", "error", err)
 			if sleep(ctx, w.svc.opts.RetryBase) != nil {
-				return
+				return false
 			}
 			continue
 		}
 		if len(res.Records) > 0 {
 			if err := w.process(ctx, res.Records); err != nil {
-				return
+				return false
 			}
 			w.readNext, w.cursor = res.Next, res.Next
 		} else if res.Next > w.readNext {
 			w.readNext, w.cursor = res.Next, res.Next // records expired by retention
 		}
+		if res.EndOfShard && len(res.Records) == 0 {
+			// A closed source shard, read to its end: deliver what is
+			// buffered and mark it finished, so its children can start.
+			if err := w.flushAll(ctx); err != nil {
+				return false
+			}
+			w.ckpt.Finished = true
+			w.save()
+			return true
+		}
 		if err := w.flushDue(ctx); err != nil {
-			return
+			return false
 		}
 		if w.dirty || len(res.Records) == 0 && len(w.buffers) == 0 && w.cursor > w.ckpt.Next {
 			w.save() // after flushes, or when everything read was dropped
@@ -156,6 +180,7 @@ func (w *worker) run(ctx context.Context) {
 			w.idle(ctx)
 		}
 	}
+	return false
 }
 
 func (w *worker) close() {
@@ -175,7 +200,7 @@ func (w *worker) idle(ctx context.Context) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	_ = w.svc.store.Wait(wctx, w.ds.hidden, w.shard, w.readNext)
+	_ = w.svc.store.Wait(wctx, w.source, w.shard, w.readNext)
 }
 
 // maybeSwitch applies a new configuration at a clean point: every buffer
