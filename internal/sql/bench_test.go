@@ -117,3 +117,17 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+const sliding = `
+CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(8), avg_price DOUBLE, max_price DOUBLE, min_all DOUBLE);
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+  SELECT STREAM ticker, AVG(price) OVER w, MAX(price) OVER w, MIN(price) OVER (RANGE INTERVAL '10' SECOND PRECEDING)
+  FROM "SOURCE_SQL_STREAM_001"
+  WINDOW w AS (PARTITION BY ticker RANGE INTERVAL '1' MINUTE PRECEDING);`
+
+// BenchmarkSlidingWindow: per-row AVG and MAX over a 1-minute window per
+// key (1000 keys) and a MIN over an unpartitioned 10-second window (10k
+// rows at 1000 events/s of ROWTIME).
+func BenchmarkSlidingWindow(b *testing.B) {
+	runBench(b, benchConfig(sliding, "DESTINATION_SQL_STREAM"), benchRecords(10000, 1000), time.Millisecond)
+}

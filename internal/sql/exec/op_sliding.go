@@ -36,16 +36,60 @@ type slidingWindow struct {
 	calls     []*analyticCall
 	parts     map[string]*partition
 	keyBuf    []byte
+	swept     int64 // time of the last sweep of expired partitions
 }
 
 type entry struct {
 	rt   int64
+	seq  int64         // position in the partition, for the MIN/MAX deques
 	vals []value.Value // per call: the argument value
 }
 
 type partition struct {
 	entries []entry // oldest first
 	accs    []functions.Accumulator
+	// deques hold, for MIN and MAX calls, the entries that can still be
+	// the extreme (a monotonic deque: O(1) amortised per row).
+	deques  [][]dqItem
+	nextSeq int64
+}
+
+type dqItem struct {
+	seq int64
+	v   value.Value
+}
+
+// extremeSign is 1 for MAX, -1 for MIN, 0 for other calls.
+func extremeSign(c *analyticCall) int {
+	if c.kind != analyticAgg || c.agg.distinct {
+		return 0
+	}
+	switch c.agg.def.Name {
+	case "MAX":
+		return 1
+	case "MIN":
+		return -1
+	}
+	return 0
+}
+
+func (p *partition) pushDeques(w *slidingWindow, e entry) {
+	for ci, c := range w.calls {
+		sign := extremeSign(c)
+		if sign == 0 || e.vals[ci].IsNull() {
+			continue
+		}
+		v := e.vals[ci]
+		dq := p.deques[ci]
+		for len(dq) > 0 {
+			cmp, err := value.Compare(dq[len(dq)-1].v, v)
+			if err != nil || cmp*sign > 0 {
+				break
+			}
+			dq = dq[:len(dq)-1]
+		}
+		p.deques[ci] = append(dq, dqItem{seq: e.seq, v: v})
+	}
 }
 
 // slidingOp computes analytic functions over sliding windows (one output
@@ -59,8 +103,11 @@ type slidingOp struct {
 }
 
 func (o *slidingOp) newPartition(w *slidingWindow) *partition {
-	p := &partition{accs: make([]functions.Accumulator, len(w.calls))}
+	p := &partition{accs: make([]functions.Accumulator, len(w.calls)), deques: make([][]dqItem, len(w.calls))}
 	for i, c := range w.calls {
+		if extremeSign(c) != 0 {
+			continue
+		}
 		if c.kind == analyticAgg {
 			acc := c.agg.newAcc()
 			if functions.CanRemove(acc) {
@@ -112,7 +159,10 @@ func (o *slidingOp) push(rt int64, row []value.Value) {
 			w.parts[pend[wi].key] = p
 		}
 		o.evict(w, p, rt)
-		p.entries = append(p.entries, entry{rt: rt, vals: pend[wi].vals})
+		e := entry{rt: rt, seq: p.nextSeq, vals: pend[wi].vals}
+		p.nextSeq++
+		p.entries = append(p.entries, e)
+		p.pushDeques(w, e)
 		for ci, acc := range p.accs {
 			if acc != nil {
 				acc.Add(pend[wi].vals[ci], rt)
@@ -149,6 +199,11 @@ func (o *slidingOp) dropOldest(w *slidingWindow, p *partition) {
 	e := p.entries[0]
 	p.entries[0] = entry{}
 	p.entries = p.entries[1:]
+	for ci, dq := range p.deques {
+		if len(dq) > 0 && dq[0].seq == e.seq {
+			p.deques[ci] = dq[1:]
+		}
+	}
 	for ci, acc := range p.accs {
 		if acc != nil {
 			acc.(functions.Remover).Remove(e.vals[ci], e.rt)
@@ -168,6 +223,12 @@ func (o *slidingOp) dropOldest(w *slidingWindow, p *partition) {
 func (o *slidingOp) result(c *analyticCall, ci int, p *partition, rt int64, row []value.Value) (value.Value, error) {
 	switch c.kind {
 	case analyticAgg:
+		if extremeSign(c) != 0 {
+			if dq := p.deques[ci]; len(dq) > 0 {
+				return dq[0].v, nil
+			}
+			return value.Value{}, nil
+		}
 		if acc := p.accs[ci]; acc != nil {
 			return acc.Result(), nil
 		}
@@ -226,9 +287,12 @@ func (o *slidingOp) result(c *analyticCall, ci int, p *partition, rt int64, row 
 
 func (o *slidingOp) advance(t int64) {
 	for _, w := range o.windows {
-		if w.rangeMs < 0 {
+		// Sweep partitions whose rows have all left the window, at most
+		// once per window length so the cost per row stays constant.
+		if w.rangeMs < 0 || t-w.swept < max(w.rangeMs, 1000) {
 			continue
 		}
+		w.swept = t
 		for k, p := range w.parts {
 			if p.entries[len(p.entries)-1].rt < t-w.rangeMs {
 				delete(w.parts, k)
@@ -273,7 +337,10 @@ func (o *slidingOp) load(d *value.Decoder) {
 			m := d.Len()
 			for range m {
 				rt := d.Varint()
-				p.entries = append(p.entries, entry{rt: rt, vals: d.Values()})
+				e := entry{rt: rt, seq: p.nextSeq, vals: d.Values()}
+				p.nextSeq++
+				p.entries = append(p.entries, e)
+				p.pushDeques(w, e)
 			}
 			for _, acc := range p.accs {
 				if acc != nil {
