@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/eddy-streaming/eddy/internal/firehose/process"
@@ -291,6 +292,12 @@ func (w *worker) process(ctx context.Context, recs []storage.StoredRecord) error
 				continue
 			}
 			it.data, lambdaKeys = r.data, r.keys
+			if badKeys(lambdaKeys) {
+				if err := w.addError(ctx, it, process.ErrorProcessingFailed, "DynamicPartitioning.InvalidPartitionKey", "A partition key from the transform holds a NUL character."); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		key := "d"
 		if p.kind == destS3 {
@@ -443,4 +450,13 @@ func (w *worker) save() {
 	if err := w.ds.saveCheckpoint(w.shard, w.ckpt); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
 		w.logger.Error("save checkpoint", "error", err)
 	}
+}
+
+func badKeys(keys map[string]string) bool {
+	for _, v := range keys {
+		if strings.IndexByte(v, 0) >= 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/itchyny/gojq"
 )
@@ -80,6 +81,9 @@ func (e *Extractor) Extract(data []byte) (map[string]string, error) {
 func scalarString(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return "", fmt.Errorf("value holds a NUL character")
+		}
 		return x, nil
 	case bool:
 		return strconv.FormatBool(x), nil

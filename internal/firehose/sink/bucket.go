@@ -28,17 +28,32 @@ type LocalBucket struct {
 	Dir string
 }
 
-// ValidObjectName rejects names that would escape a directory.
+// ValidObjectName rejects names no bucket can store: empty, or holding a
+// NUL byte.
 func ValidObjectName(name string) error {
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, "\x00") {
+	if name == "" || strings.Contains(name, "\x00") {
 		return fmt.Errorf("invalid object name %q", name)
 	}
-	for _, seg := range strings.Split(name, "/") {
-		if seg == ".." || seg == "." {
-			return fmt.Errorf("invalid object name %q", name)
+	return nil
+}
+
+// LocalPath maps an object name to a relative file path that stays
+// inside the bucket directory: "." and ".." segments become "%2E" and
+// "%2E%2E", and empty segments (a leading, doubled or trailing "/")
+// become "%2F", so distinct names never collide or escape.
+func LocalPath(name string) string {
+	segs := strings.Split(name, "/")
+	for i, seg := range segs {
+		switch seg {
+		case ".":
+			segs[i] = "%2E"
+		case "..":
+			segs[i] = "%2E%2E"
+		case "":
+			segs[i] = "%2F"
 		}
 	}
-	return nil
+	return filepath.Join(segs...)
 }
 
 // Put writes the object atomically: into a temporary file in the target
@@ -48,7 +63,7 @@ func (b *LocalBucket) Put(_ context.Context, name string, data []byte) error {
 	if err := ValidObjectName(name); err != nil {
 		return &PermanentError{err}
 	}
-	path := filepath.Join(b.Dir, filepath.FromSlash(name))
+	path := filepath.Join(b.Dir, LocalPath(name))
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create directory: %w", err)

@@ -33,9 +33,16 @@ func TestLocalBucket(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(dir, "a", "b"))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary files left")
-	for _, bad := range []string{"../x", "/abs", "a/../../x", ""} {
+	for _, bad := range []string{"", "a\x00b"} {
 		err := b.Put(t.Context(), bad, nil)
 		require.True(t, Permanent(err), bad)
+	}
+	// Names that look like paths out of the directory stay inside it.
+	for name, path := range map[string]string{"../x": "%2E%2E/x", "/abs": "%2F/abs", "a/../../x": "a/%2E%2E/%2E%2E/x", "a//b/": "a/%2F/b/%2F"} {
+		require.NoError(t, b.Put(t.Context(), name, []byte(name)))
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path)))
+		require.NoError(t, err, name)
+		require.Equal(t, name, string(got))
 	}
 }
 
