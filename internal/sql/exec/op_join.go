@@ -11,6 +11,45 @@ type joinSide struct {
 	rangeMs int64 // window length; -1: the side keeps no rows
 	rows    []entry
 	mark    int64 // time the side has advanced to
+	// key, when the ON condition has an equality between the two sides,
+	// is this side's expression of it; rows are then also indexed by key
+	// (per key in arrival order, so matches come out in the same order as
+	// a scan would give them).
+	key    expr
+	index  map[string][]entry
+	keyBuf []byte
+}
+
+// keyOf evaluates the side's join key; ok is false for NULL (which matches
+// nothing).
+func (s *joinSide) keyOf(g *Graph, rt int64, row []value.Value) (string, bool, error) {
+	v, err := s.key.eval(g, rt, row)
+	if err != nil || v.IsNull() {
+		return "", false, err
+	}
+	s.keyBuf = value.AppendKey(s.keyBuf[:0], v)
+	return string(s.keyBuf), true, nil
+}
+
+func (s *joinSide) add(e entry) {
+	s.rows = append(s.rows, e)
+	if s.index != nil {
+		s.index[e.key] = append(s.index[e.key], e)
+	}
+}
+
+func (s *joinSide) dropOldest() {
+	e := s.rows[0]
+	s.rows[0] = entry{}
+	s.rows = s.rows[1:]
+	if s.index != nil {
+		if l := s.index[e.key]; len(l) <= 1 {
+			delete(s.index, e.key)
+		} else {
+			l[0] = entry{}
+			s.index[e.key] = l[1:]
+		}
+	}
 }
 
 // joinOp joins two streams. A row arriving on one side is matched against
@@ -42,13 +81,25 @@ func (o *joinOp) arrive(fromRight bool, rt int64, row []value.Value) {
 	}
 	if other.rangeMs >= 0 {
 		for len(other.rows) > 0 && other.rows[0].rt < rt-other.rangeMs {
-			other.rows[0] = entry{}
-			other.rows = other.rows[1:]
+			other.dropOldest()
+		}
+	}
+	candidates := other.rows
+	key, hasKey := "", true
+	if own.key != nil {
+		var err error
+		if key, hasKey, err = own.keyOf(o.g, rt, row); err != nil {
+			o.g.evalError(o.pump, err, rt, row)
+			return
+		}
+		candidates = other.index[key]
+		if !hasKey {
+			candidates = nil
 		}
 	}
 	matched := false
 	combined := make([]value.Value, o.left.width+o.right.width)
-	for _, e := range other.rows {
+	for _, e := range candidates {
 		if fromRight {
 			copy(combined, e.vals)
 			copy(combined[o.left.width:], row)
@@ -77,8 +128,8 @@ func (o *joinOp) arrive(fromRight bool, rt int64, row []value.Value) {
 		}
 		o.next.push(rt, combined)
 	}
-	if own.rangeMs >= 0 {
-		own.rows = append(own.rows, entry{rt: rt, vals: row})
+	if own.rangeMs >= 0 && hasKey {
+		own.add(entry{rt: rt, key: key, vals: row})
 	}
 }
 
@@ -104,8 +155,7 @@ func (o *joinOp) advanceSide(right bool, t int64) {
 			continue
 		}
 		for len(own.rows) > 0 && own.rows[0].rt < other.mark-own.rangeMs {
-			own.rows[0] = entry{}
-			own.rows = own.rows[1:]
+			own.dropOldest()
 		}
 	}
 	low := min(o.left.mark, o.right.mark)
@@ -121,6 +171,7 @@ func (o *joinOp) save(e *value.Encoder) {
 		e.Uvarint(uint64(len(s.rows)))
 		for _, r := range s.rows {
 			e.Varint(r.rt)
+			e.String(r.key)
 			e.Values(r.vals)
 		}
 	}
@@ -132,9 +183,13 @@ func (o *joinOp) load(d *value.Decoder) {
 		s.mark = d.Varint()
 		n := d.Len()
 		s.rows = nil
+		if s.index != nil {
+			s.index = map[string][]entry{}
+		}
 		for range n {
 			rt := d.Varint()
-			s.rows = append(s.rows, entry{rt: rt, vals: d.Values()})
+			key := d.String()
+			s.add(entry{rt: rt, key: key, vals: d.Values()})
 		}
 	}
 	o.emitted = d.Varint()

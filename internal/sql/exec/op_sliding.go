@@ -41,6 +41,7 @@ type slidingWindow struct {
 
 type entry struct {
 	rt   int64
+	key  string        // join key (joins with an equality only)
 	seq  int64         // position in the partition, for the MIN/MAX deques
 	vals []value.Value // per call: the argument value
 }

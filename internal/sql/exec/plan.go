@@ -334,12 +334,34 @@ func (g *Graph) planJoin(j *parser.Join, pump string) (*relay, *scope, error) {
 	if j.On != nil {
 		desc += " ON " + parser.ExprString(j.On)
 	}
-	g.label(joinPort{op: op}, desc+" [left input]")
-	g.label(joinPort{op: op, right: true}, desc+" [right input]")
+	defer func() {
+		g.label(joinPort{op: op}, desc+" [left input]")
+		g.label(joinPort{op: op, right: true}, desc+" [right input]")
+	}()
 	if j.On != nil {
 		c := &compiler{g: g, sc: sc, pump: pump}
 		if op.on, err = c.compile(j.On); err != nil {
 			return nil, nil, err
+		}
+		// Index both sides on the first equality between an expression of
+		// the left side alone and one of the right side alone.
+	conj:
+		for _, cj := range conjuncts(j.On) {
+			b, ok := cj.(*parser.Binary)
+			if !ok || b.Op != "=" {
+				continue
+			}
+			for _, pair := range [][2]parser.Expr{{b.L, b.R}, {b.R, b.L}} {
+				lk, err1 := (&compiler{g: g, sc: lsc, pump: pump}).compile(pair[0])
+				rk, err2 := (&compiler{g: g, sc: rsc, pump: pump}).compile(pair[1])
+				if err1 != nil || err2 != nil || usesRowtime(pair[0]) || usesRowtime(pair[1]) {
+					continue
+				}
+				op.left.key, op.left.index = lk, map[string][]entry{}
+				op.right.key, op.right.index = rk, map[string][]entry{}
+				desc += " (hash index)"
+				break conj
+			}
 		}
 	}
 	lr.next = joinPort{op: op}
@@ -348,6 +370,23 @@ func (g *Graph) planJoin(j *parser.Join, pump string) (*relay, *scope, error) {
 	out := &relay{}
 	op.next = out
 	return out, sc, nil
+}
+
+// usesRowtime reports whether e reads an unqualified ROWTIME, which in a
+// join is the arriving row's time, not a column of either side.
+func usesRowtime(e parser.Expr) bool {
+	if r, ok := e.(*parser.ColumnRef); ok && isRowtime(r) && r.Qualifier == nil {
+		return true
+	}
+	if f, ok := e.(*parser.FuncCall); ok && f.Name == "CURRENT_ROW_TIMESTAMP" {
+		return true
+	}
+	for _, c := range children(e) {
+		if c != nil && usesRowtime(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func stripOver(f parser.FromItem) parser.FromItem {
