@@ -41,6 +41,10 @@ type projectOp struct {
 	items       []expr
 	rowtimeItem int
 	next        node
+	// lastOut is the last output ROWTIME when an item sets it: the output
+	// then runs on its own clock, so time advances to lastOut, not to the
+	// input's time (rows before lastOut are errors downstream anyway).
+	lastOut int64
 }
 
 func (p *projectOp) push(rt int64, row []value.Value) {
@@ -73,10 +77,24 @@ func (p *projectOp) push(rt int64, row []value.Value) {
 		j++
 	}
 	out[0] = value.TimestampValue(outRt)
+	if p.rowtimeItem >= 0 {
+		p.lastOut = max(p.lastOut, outRt)
+	}
 	p.next.push(outRt, out)
 }
 
-func (p *projectOp) advance(t int64) { p.next.advance(t) }
+func (p *projectOp) advance(t int64) {
+	if p.rowtimeItem >= 0 {
+		if p.lastOut == minTime {
+			return
+		}
+		t = p.lastOut
+	}
+	p.next.advance(t)
+}
+
+func (p *projectOp) save(e *value.Encoder) { e.Varint(p.lastOut) }
+func (p *projectOp) load(d *value.Decoder) { p.lastOut = d.Varint() }
 
 type constError string
 

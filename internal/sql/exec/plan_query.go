@@ -96,7 +96,10 @@ func (g *Graph) planQuery(q *parser.Select, pump string) (*relay, []Column, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &projectOp{g: g, pump: pump, items: items, rowtimeItem: rowtimeItem}
+	p := &projectOp{g: g, pump: pump, items: items, rowtimeItem: rowtimeItem, lastOut: minTime}
+	if rowtimeItem >= 0 {
+		g.stateful = append(g.stateful, p)
+	}
 	var names []string
 	for i, it := range q.Items {
 		switch {
