@@ -245,7 +245,7 @@ func TestScripts(t *testing.T) {
 			case "stats":
 				var b strings.Builder
 				for _, st := range a.eng.Stats() {
-					fmt.Fprintf(&b, "%q rows=%d errors=%d\n", st.Name, st.RowsOut, st.Errors)
+					fmt.Fprintf(&b, "%q in=%d out=%d errors=%d\n", st.Name, st.RowsIn, st.RowsOut, st.Errors)
 				}
 				return b.String()
 			case "streams":

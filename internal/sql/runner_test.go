@@ -172,7 +172,8 @@ func TestRunnerMergesInputsAndResumes(t *testing.T) {
 		`00:00:20 {"K":"a","N":3,"TOTAL":15}`, `00:00:20 {"K":"b","N":2,"TOTAL":7}`,
 	}, sinks[0].lines)
 	require.Equal(t, int64(15), r.Stats().RecordsIn)
-	require.Equal(t, []exec.PumpStats{{Name: "A", RowsOut: 10}, {Name: "B", RowsOut: 5}, {Name: "AGG", RowsOut: 4}, {}}, r.Stats().Pumps)
+	require.Equal(t, []exec.PumpStats{{Name: "A", RowsIn: 10, RowsOut: 10}, {Name: "B", RowsIn: 5, RowsOut: 5},
+		{Name: "AGG", RowsIn: 15, RowsOut: 4}, {}}, r.Stats().Pumps)
 	require.NotNil(t, store.snap)
 
 	// A restart resumes after the saved positions: nothing is read twice.

@@ -161,6 +161,7 @@ type Graph struct {
 	inserts  []*insertOp
 	labels   map[node]string // operator descriptions for Explain
 	errCount map[string]int64
+	inCount  map[string]*int64
 	now      int64
 	fctx     functions.Context
 }
@@ -257,8 +258,19 @@ func (g *Graph) evalError(pump string, err error, rt int64, row []value.Value) {
 // not part of checkpoints).
 type PumpStats struct {
 	Name    string
+	RowsIn  int64 // rows read from the streams in its FROM clause
 	RowsOut int64 // rows inserted into the target stream
 	Errors  int64 // rows sent to error_stream by this pump
+}
+
+func (g *Graph) rowsIn(pump string) *int64 {
+	if g.inCount == nil {
+		g.inCount = map[string]*int64{}
+	}
+	if g.inCount[pump] == nil {
+		g.inCount[pump] = new(int64)
+	}
+	return g.inCount[pump]
 }
 
 // Stats returns the pumps' counters in program order, then the input
@@ -269,7 +281,11 @@ func (g *Graph) Stats() []PumpStats {
 		if o.pump == "" {
 			continue
 		}
-		out = append(out, PumpStats{Name: o.pump, RowsOut: o.rows, Errors: g.errCount[o.pump]})
+		in := int64(0)
+		if c := g.inCount[o.pump]; c != nil {
+			in = *c
+		}
+		out = append(out, PumpStats{Name: o.pump, RowsIn: in, RowsOut: o.rows, Errors: g.errCount[o.pump]})
 	}
 	return append(out, PumpStats{Errors: g.errCount[""]})
 }

@@ -6,10 +6,18 @@ import (
 
 // relay forwards rows and time to next, which is set after planning the
 // consumer (subqueries are planned before the query that reads them).
-type relay struct{ next node }
+type relay struct {
+	next  node
+	count *int64 // rows read from a stream by a pump, when counted
+}
 
-func (r *relay) push(rt int64, row []value.Value) { r.next.push(rt, row) }
-func (r *relay) advance(t int64)                  { r.next.advance(t) }
+func (r *relay) push(rt int64, row []value.Value) {
+	if r.count != nil {
+		*r.count++
+	}
+	r.next.push(rt, row)
+}
+func (r *relay) advance(t int64) { r.next.advance(t) }
 
 // filterOp drops rows whose condition is not TRUE.
 type filterOp struct {

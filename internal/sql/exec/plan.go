@@ -183,7 +183,7 @@ func (g *Graph) planFrom(f parser.FromItem, pump string) (*relay, *scope, error)
 		if s == g.errors {
 			return nil, nil, planErrorf(f.Name.Pos, "error_stream cannot be read by a query; make it an application output")
 		}
-		r := &relay{}
+		r := &relay{count: g.rowsIn(pump)}
 		s.subscribers = append(s.subscribers, r)
 		sc := &scope{}
 		qual := qualifier(f.Alias, f.Name.Name)
