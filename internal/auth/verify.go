@@ -54,7 +54,8 @@ type Options struct {
 	// ReplayCacheSize bounds the signatures remembered under
 	// RejectReplays. When it is reached, new requests are refused with
 	// ThrottlingException until old signatures age out. Default 1<<20
-	// (about 80 MiB).
+	// (80 bytes a signature: 80 MiB, up to twice that while generations
+	// turn over).
 	ReplayCacheSize int
 }
 
