@@ -137,11 +137,11 @@ func (s *Source) Next(ctx context.Context) (sql.Batch, error) {
 			if sh.ended || len(sh.pending) > 0 {
 				continue
 			}
-			go func(sh *shardReader) {
-				if s.opts.Log.Wait(waitCtx, s.opts.Stream, sh.index, sh.next) == nil {
+			go func(index uint32, next uint64) {
+				if s.opts.Log.Wait(waitCtx, s.opts.Stream, index, next) == nil {
 					woke <- struct{}{}
 				}
-			}(sh)
+			}(sh.index, sh.next)
 		}
 		select {
 		case <-ctx.Done():
