@@ -39,7 +39,7 @@ type Policy struct {
 // Statement is one statement of a policy.
 type Statement struct {
 	// Sid is the optional statement ID.
-	Sid Sid
+	Sid string
 	// Effect is Allow or Deny.
 	Effect Effect
 
@@ -50,9 +50,6 @@ type Statement struct {
 	notResource bool
 	conditions  []condition
 }
-
-// Sid is a statement ID, printed as "statement 2" when empty.
-type Sid string
 
 // InvalidPolicyError is a policy document Parse refuses. Its message says
 // what is wrong and where, e.g. `statement "Writers": Action
@@ -117,7 +114,7 @@ func Parse(doc, resourceARN string) (*Policy, error) {
 	if len(statements) == 0 {
 		return nil, invalid("the policy has no Statement")
 	}
-	sids := map[Sid]bool{}
+	sids := map[string]bool{}
 	for i, raw := range statements {
 		obj, ok := raw.(object)
 		if !ok {
@@ -148,7 +145,7 @@ func parseStatement(obj object, index int, version, resourceARN string) (Stateme
 		if !ok {
 			return st, invalid("%s: Sid must be a string, not %s", where, jsonType(v))
 		}
-		st.Sid = Sid(s)
+		st.Sid = s
 		if s != "" {
 			where = fmt.Sprintf("statement %q", s)
 		}

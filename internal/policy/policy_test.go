@@ -99,7 +99,7 @@ func TestParseForms(t *testing.T) {
 	require.Equal(t, Version2008, p.Version)
 	require.Equal(t, "x", p.ID)
 	require.Len(t, p.Statements, 1)
-	require.Equal(t, Sid("s1"), p.Statements[0].Sid)
+	require.Equal(t, "s1", p.Statements[0].Sid)
 	require.Equal(t, Deny, p.Statements[0].Effect)
 
 	// The size limit.
