@@ -32,8 +32,6 @@ const benchColumns = `[{"Name":"event_id","Type":"string"},{"Name":"customer_id"
 // disk, until every row is in a file.
 func BenchmarkEndToEndParquet(b *testing.B) {
 	const perRound = 200_000
-	t := &testing.T{}
-	_ = t
 	e := newBenchEnv(b)
 	dest := parquetDest("lake")
 	dest.Prefix = aws.String("events/")

@@ -34,6 +34,8 @@ type env struct {
 	opts    Options
 	buckets string
 	fsync   storage.FsyncPolicy
+
+	httpClient *http.Client
 }
 
 func newEnv(t *testing.T, adjust ...func(*Options)) *env {
@@ -64,12 +66,13 @@ func (e *env) open() {
 	require.NoError(e.t, err)
 	e.svc = svc
 	e.srv = httptest.NewServer(svc)
+	e.httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}
 	e.client = fh.New(fh.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(e.srv.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       e.httpClient,
 	})
 }
 
@@ -79,6 +82,7 @@ func (e *env) close() {
 	if e.svc == nil {
 		return
 	}
+	e.httpClient.CloseIdleConnections()
 	e.srv.Close()
 	require.NoError(e.t, e.svc.Close())
 	require.NoError(e.t, e.store.Close())
