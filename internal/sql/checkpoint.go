@@ -51,27 +51,44 @@ func (e *Engine) Snapshot() []byte {
 	return binary.LittleEndian.AppendUint32(enc.Buf, crc32.Checksum(enc.Buf, crcTable))
 }
 
-// Restore replaces the engine's state with a snapshot. The engine must be
-// fresh (nothing processed yet) and built from the same Config.
-func (e *Engine) Restore(snap []byte) error {
+// RestorePositions takes only the input positions from a snapshot, even
+// one made by another version of the application: after an update, KDA
+// resumes reading where it stopped but starts its windows afresh.
+func (e *Engine) RestorePositions(snap []byte) error {
+	d, err := e.openSnapshot(snap, false)
+	if err != nil {
+		return err
+	}
+	positions, err := e.readPositions(&d)
+	if err != nil {
+		return err
+	}
+	e.positions = positions
+	return nil
+}
+
+func (e *Engine) openSnapshot(snap []byte, checkFingerprint bool) (value.Decoder, error) {
 	if len(snap) < len(checkpointMagic)+16 || string(snap[:len(checkpointMagic)]) != checkpointMagic {
-		return ErrCorruptCheckpoint
+		return value.Decoder{}, ErrCorruptCheckpoint
 	}
 	body, sum := snap[:len(snap)-4], binary.LittleEndian.Uint32(snap[len(snap)-4:])
 	if crc32.Checksum(body, crcTable) != sum {
-		return ErrCorruptCheckpoint
+		return value.Decoder{}, ErrCorruptCheckpoint
 	}
 	rest := body[len(checkpointMagic):]
 	if v := binary.LittleEndian.Uint32(rest); v != checkpointVersion {
-		return fmt.Errorf("checkpoint version %d is not supported", v)
+		return value.Decoder{}, fmt.Errorf("checkpoint version %d is not supported", v)
 	}
-	if fp := binary.LittleEndian.Uint64(rest[4:]); fp != e.fingerprint {
-		return ErrCheckpointMismatch
+	if fp := binary.LittleEndian.Uint64(rest[4:]); checkFingerprint && fp != e.fingerprint {
+		return value.Decoder{}, ErrCheckpointMismatch
 	}
-	d := value.Decoder{Buf: rest[12:]}
+	return value.Decoder{Buf: rest[12:]}, nil
+}
+
+func (e *Engine) readPositions(d *value.Decoder) ([]map[string]string, error) {
 	n := d.Len()
 	if d.Err() == nil && n != len(e.positions) {
-		return ErrCheckpointMismatch
+		return nil, ErrCheckpointMismatch
 	}
 	positions := make([]map[string]string, len(e.positions))
 	for i := range positions {
@@ -83,7 +100,21 @@ func (e *Engine) Restore(snap []byte) error {
 		}
 	}
 	if err := d.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+	}
+	return positions, nil
+}
+
+// Restore replaces the engine's state with a snapshot. The engine must be
+// fresh (nothing processed yet) and built from the same Config.
+func (e *Engine) Restore(snap []byte) error {
+	d, err := e.openSnapshot(snap, true)
+	if err != nil {
+		return err
+	}
+	positions, err := e.readPositions(&d)
+	if err != nil {
+		return err
 	}
 	if err := e.graph.Load(&d); err != nil {
 		return fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)

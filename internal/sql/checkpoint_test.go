@@ -148,6 +148,10 @@ func TestRestoreRejects(t *testing.T) {
 	other, err := NewEngine(checkpointConfig(checkpointPrograms["stagger"]))
 	require.NoError(t, err)
 	require.ErrorIs(t, other.Restore(snap), ErrCheckpointMismatch)
+	// An updated application keeps the positions only.
+	e.Process(0, Record{Shard: "s1", Position: "42", Data: []byte(`{}`), ArrivalTime: time.Unix(11, 0)})
+	require.NoError(t, other.RestorePositions(e.Snapshot()))
+	require.Equal(t, map[string]string{"s1": "42"}, other.Positions(0))
 
 	fresh, err := NewEngine(checkpointConfig(checkpointPrograms["tumbling"]))
 	require.NoError(t, err)

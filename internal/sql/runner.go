@@ -124,7 +124,14 @@ func NewRunner(ctx context.Context, cfg Config, opts RunnerOptions) (*Runner, er
 			return nil, fmt.Errorf("load checkpoint: %w", err)
 		}
 		if snap != nil {
-			if err := eng.Restore(snap); err != nil {
+			err := eng.Restore(snap)
+			if errors.Is(err, ErrCheckpointMismatch) {
+				// The application was updated: resume reading where it
+				// stopped, with fresh windows (as KDA does).
+				log.Info("sql checkpoint is from another application version; keeping its input positions only")
+				err = eng.RestorePositions(snap)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("restore checkpoint: %w", err)
 			}
 		}
