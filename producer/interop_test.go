@@ -215,7 +215,7 @@ func TestInteropAwsKinesisAgg(t *testing.T) {
 		// aws-kinesis-agg deaggregates what GetRecords returns.
 		ts := startServer(t)
 		ts.createStream(t, "s", 2)
-		p, err := New(ts.client, "s", Options{Aggregate: true, MaxAggregatedBytes: 4000, Linger: time.Hour}) // Close sends
+		p, err := New(ts.producerClient(nil), "s", Options{Aggregate: true, MaxAggregatedBytes: 4000, Linger: time.Hour}) // Close sends
 		require.NoError(t, err)
 		for _, r := range records {
 			require.NoError(t, p.PutRecord(testContext(t), r))

@@ -3,6 +3,7 @@ package producer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,7 +76,7 @@ func TestNoLossAcrossClose(t *testing.T) {
 			ts := startServer(t)
 			ts.createStream(t, "s", 4)
 			var rc resultChecker
-			p, err := New(ts.client, "s", Options{Aggregate: aggregate, OnResult: rc.onResult, Linger: 5 * time.Millisecond})
+			p, err := New(ts.producerClient(nil), "s", Options{Aggregate: aggregate, OnResult: rc.onResult, Linger: 5 * time.Millisecond})
 			require.NoError(t, err)
 			perKey := map[string]int{}
 			for i := range 40 {
@@ -85,8 +86,9 @@ func TestNoLossAcrossClose(t *testing.T) {
 			require.NoError(t, p.Close(testContext(t)))
 			require.Equal(t, int64(4000), rc.ok.Load())
 			require.Zero(t, rc.failed.Load(), "first error: %v", rc.firstErr)
+			// At least once: a call whose response is lost is retried.
 			records := ts.readUserRecords(t, "s")
-			require.Len(t, records, 4000)
+			require.GreaterOrEqual(t, len(records), 4000)
 			checkOrder(t, records, perKey)
 			st := p.Stats()
 			t.Logf("stats %+v", st)
@@ -103,10 +105,14 @@ func TestOrderPerKeyUnderRetries(t *testing.T) {
 		t.Run(fmt.Sprintf("aggregate=%v", aggregate), func(t *testing.T) {
 			ts := startServer(t)
 			ts.createStream(t, "s", 4)
-			faults := newFaultyTransport(ts.transport, 1, 0.05, 0.05, 0.2)
+			var faults *faultyTransport
+			client := ts.producerClient(func(next http.RoundTripper) http.RoundTripper {
+				faults = newFaultyTransport(next, 1, 0.05, 0.05, 0.2)
+				return faults
+			})
 			var rc resultChecker
 			var maxAttempts atomic.Int64
-			p, err := New(newClient(ts.url, faults), "s", Options{
+			p, err := New(client, "s", Options{
 				Aggregate: aggregate, Linger: time.Millisecond, MaxAggregatedBytes: 2000,
 				RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond, MaxAttempts: 50,
 				OnResult: func(r Result) {
@@ -149,9 +155,9 @@ func TestOrderPerKeyUnderThrottling(t *testing.T) {
 	})
 	ts.createStream(t, "s", 2)
 	var rc resultChecker
-	p, err := New(ts.client, "s", Options{
+	p, err := New(ts.producerClient(nil), "s", Options{
 		Linger: time.Millisecond, RetryBaseDelay: 20 * time.Millisecond, RetryMaxDelay: 200 * time.Millisecond,
-		MaxAttempts: 100, OnResult: rc.onResult,
+		MaxAttempts: 100, OnResult: rc.onResult, Logger: warnLogger(t),
 	})
 	require.NoError(t, err)
 	perKey := map[string]int{}
@@ -166,7 +172,7 @@ func TestOrderPerKeyUnderThrottling(t *testing.T) {
 	t.Logf("stats %+v", st)
 	require.Positive(t, st.Retries, "the server throttled nothing")
 	records := ts.readUserRecords(t, "s")
-	require.Len(t, records, 3400)
+	require.GreaterOrEqual(t, len(records), 3400) // a call whose response is lost writes twice
 	checkOrder(t, records, perKey)
 }
 
@@ -181,7 +187,7 @@ func TestReshardingMidStream(t *testing.T) {
 			ts.createStream(t, "s", 2)
 			var rc resultChecker
 			shardsSeen := sync.Map{}
-			p, err := New(ts.client, "s", Options{
+			p, err := New(ts.producerClient(nil), "s", Options{
 				Aggregate: aggregate, Linger: time.Millisecond, MaxAggregatedBytes: 1000,
 				OnResult: func(r Result) {
 					rc.onResult(r)

@@ -22,12 +22,30 @@ import (
 
 // testServer is an eddy server running in this process.
 type testServer struct {
+	t   testing.TB
 	url string
-	// transport is the HTTP transport of the test's clients. Its idle
-	// connections are closed before the server, whose Shutdown would
-	// otherwise wait 5 s for connections that never carried a request.
-	transport *http.Transport
-	client    *kinesis.Client
+	// client reads and administers streams, on its own transport, with
+	// the SDK's retries.
+	client *kinesis.Client
+}
+
+// newTransport returns an HTTP transport whose idle connections are closed
+// at the end of the test, before the server: its Shutdown would otherwise
+// wait 5 s for connections that never carried a request.
+func (ts *testServer) newTransport() *http.Transport {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	ts.t.Cleanup(transport.CloseIdleConnections)
+	return transport
+}
+
+// producerClient returns a client for a producer, on a transport of its
+// own (wrapped by wrap, if set), apart from the one that checks its work.
+func (ts *testServer) producerClient(wrap func(http.RoundTripper) http.RoundTripper) *kinesis.Client {
+	var transport http.RoundTripper = ts.newTransport()
+	if wrap != nil {
+		transport = wrap(transport)
+	}
+	return newClient(ts.url, transport)
 }
 
 // startServer starts a server on 127.0.0.1:0 with a temporary data
@@ -46,14 +64,14 @@ func startServer(t testing.TB, adjust ...func(*config.Config)) *testServer {
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	ts := &testServer{url: "http://" + srv.Addr(), transport: http.DefaultTransport.(*http.Transport).Clone()}
-	t.Cleanup(ts.transport.CloseIdleConnections)
-	ts.client = newClient(ts.url, ts.transport)
+	ts := &testServer{t: t, url: "http://" + srv.Addr()}
+	ts.client = newClient(ts.url, ts.newTransport())
+	ts.client = kinesis.New(ts.client.Options(), func(o *kinesis.Options) { o.RetryMaxAttempts = 3 })
 	return ts
 }
 
 // newClient returns an SDK client of url whose HTTP requests go through
-// transport.
+// transport, without the SDK's retries (the producer retries).
 func newClient(url string, transport http.RoundTripper) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
 		Region:           "us-east-1",
@@ -200,4 +218,22 @@ type tWriter struct{ t testing.TB }
 func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(b), "\n"))
 	return len(b), nil
+}
+
+// warnLogger logs warnings other than throttling to the test's output.
+func warnLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(filterWriter{tWriter{t}, "ProvisionedThroughputExceeded"}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// filterWriter drops lines that contain skip.
+type filterWriter struct {
+	w    tWriter
+	skip string
+}
+
+func (f filterWriter) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), f.skip) {
+		return len(b), nil
+	}
+	return f.w.Write(b)
 }
