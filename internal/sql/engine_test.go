@@ -66,7 +66,7 @@ func (a *scriptApp) hook(t *testing.T) {
 					a.out.WriteString(",")
 				}
 				v := row[i+1]
-				txt := v.String()
+				txt := formatValue(v, c.Type)
 				if v.K == value.Timestamp {
 					txt = formatScriptTime(v.I)
 				} else if v.K == value.String {

@@ -60,8 +60,11 @@ func (c *encoder) encode(output int, row []value.Value) OutputRecord {
 
 // formatValue renders a value as text for output; DECIMAL keeps its scale.
 func formatValue(v value.Value, t value.Type) string {
-	if v.K == value.Decimal && t.Kind == value.Decimal {
+	switch {
+	case v.K == value.Decimal && t.Kind == value.Decimal:
 		return strconv.FormatFloat(v.F, 'f', t.Scale, 64)
+	case v.K == value.Float && t.Name == "REAL":
+		return value.FormatReal(v.F)
 	}
 	return v.String()
 }

@@ -137,7 +137,13 @@ func (v Value) String() string {
 
 // FormatDouble prints a double like Java's Double.toString for the common
 // range: integral values keep a ".0", others use the shortest exact form.
-func FormatDouble(f float64) string {
+func FormatDouble(f float64) string { return formatFloat(f, 64) }
+
+// FormatReal prints a REAL (single precision) value with the shortest form
+// that reads back to the same float32, as Java's Float.toString does.
+func FormatReal(f float64) string { return formatFloat(f, 32) }
+
+func formatFloat(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
@@ -148,14 +154,14 @@ func FormatDouble(f float64) string {
 	}
 	a := math.Abs(f)
 	if a != 0 && (a < 1e-3 || a >= 1e7) {
-		s := strconv.FormatFloat(f, 'E', -1, 64)
+		s := strconv.FormatFloat(f, 'E', -1, bits)
 		mant, exp, _ := strings.Cut(s, "E")
 		if !strings.Contains(mant, ".") {
 			mant += ".0"
 		}
 		return mant + "E" + strings.TrimPrefix(exp, "+")
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
+	s := strconv.FormatFloat(f, 'f', -1, bits)
 	if !strings.Contains(s, ".") {
 		s += ".0"
 	}
