@@ -24,6 +24,8 @@ type serveFlags struct {
 	dataDir    string
 	fsync      string
 	logLevel   string
+	tlsCert    string
+	tlsKey     string
 }
 
 func newServeCmd() *cobra.Command {
@@ -36,7 +38,11 @@ func newServeCmd() *cobra.Command {
 on a durable local store. Without flags it keeps data in ./eddy-data and listens
 on 127.0.0.1:4567. Flags override the settings of --config.
 
-When ready it prints "eddy listening on http://ADDR". SIGINT or SIGTERM stops it
+It serves HTTP/1.1 and unencrypted HTTP/2 (h2c) on one port, or, with
+--tls-cert and --tls-key, HTTPS with HTTP/1.1 and HTTP/2 ("eddy cert" makes a
+self-signed pair for local use).
+
+When ready it prints "eddy listening on http://ADDR" (or https://). SIGINT or SIGTERM stops it
 gracefully: in-flight requests finish and the store is flushed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +55,8 @@ gracefully: in-flight requests finish and the store is flushed.`,
 	fs.StringVar(&f.dataDir, "data-dir", def.DataDir, "data directory")
 	fs.StringVar(&f.fsync, "fsync", def.Fsync, "durability: always (ack after fsync), interval or never")
 	fs.StringVar(&f.logLevel, "log-level", def.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS (see eddy cert)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key (PEM)")
 	return cmd
 }
 
@@ -75,6 +83,12 @@ func serveConfig(cmd *cobra.Command, f *serveFlags) (config.Config, error) {
 	if fs.Changed("log-level") {
 		cfg.LogLevel = f.logLevel
 	}
+	if fs.Changed("tls-cert") {
+		cfg.TLSCert = f.tlsCert
+	}
+	if fs.Changed("tls-key") {
+		cfg.TLSKey = f.tlsKey
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -100,7 +114,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		_ = srv.Close(context.Background())
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "eddy listening on http://%s\n", srv.Addr())
+	fmt.Fprintf(cmd.OutOrStdout(), "eddy listening on %s\n", srv.URL())
 
 	<-ctx.Done()
 	stop() // a second signal kills the process

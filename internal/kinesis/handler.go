@@ -182,6 +182,8 @@ type Handler struct {
 	meters meters
 	// account holds the account settings (account.go).
 	account account
+	// subs are the running SubscribeToShard calls (subscribe.go).
+	subs subscriptions
 	// stopScaler stops the on-demand scaler; scalerDone is closed when
 	// it has stopped.
 	stopScaler chan struct{}
@@ -231,6 +233,7 @@ func New(store Store, opts Options) (*Handler, error) {
 // Close stops on-demand scaling, finishes pending status transitions at
 // once and stops accepting new ones. It is idempotent.
 func (h *Handler) Close() {
+	h.subs.closeAll()
 	h.closeOnce.Do(func() {
 		close(h.stopScaler)
 		<-h.scalerDone
@@ -287,6 +290,12 @@ func init() {
 		"UpdateStreamWarmThroughput":    op((*Handler).updateStreamWarmThroughput),
 		"DescribeAccountSettings":       op((*Handler).describeAccountSettings),
 		"UpdateAccountSettings":         op((*Handler).updateAccountSettings),
+		"RegisterStreamConsumer":        op((*Handler).registerStreamConsumer),
+		"DescribeStreamConsumer":        op((*Handler).describeStreamConsumer),
+		"ListStreamConsumers":           op((*Handler).listStreamConsumers),
+		"DeregisterStreamConsumer":      op((*Handler).deregisterStreamConsumer),
+		// SubscribeToShard streams its response; ServeHTTP calls it.
+		"SubscribeToShard": nil,
 	}
 }
 
@@ -310,6 +319,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer req.Release()
+	if req.Operation == "SubscribeToShard" {
+		if err := h.subscribeToShard(w, r, req); err != nil {
+			h.writeError(w, req, err)
+		}
+		return
+	}
 	out, err := operations[req.Operation](h, r.Context(), req)
 	if err != nil {
 		h.writeError(w, req, err)

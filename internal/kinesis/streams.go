@@ -163,6 +163,7 @@ var errNoChange = errors.New("no change")
 // deleted.
 func (h *Handler) recoverTransitions() error {
 	for _, s := range h.store.Streams() {
+		h.recoverConsumers(s)
 		switch s.Status {
 		case catalog.StatusCreating:
 			h.finishCreate(s.Name, s.ID)
@@ -197,7 +198,10 @@ func (h *Handler) deleteStream(_ context.Context, in *deleteStreamInput) (any, e
 	case catalog.StatusCreating:
 		return nil, apiErr(errResourceInUse, "Stream %s under account %s is being created and cannot be deleted yet.", name, h.opts.AccountID)
 	}
-	// EnforceConsumerDeletion is accepted; streams have no consumers yet.
+	if len(consumersOf(s)) > 0 && (in.EnforceConsumerDeletion == nil || !*in.EnforceConsumerDeletion) {
+		return nil, apiErr(errResourceInUse, "Stream %s under account %s has registered consumers. Deregister them first or set EnforceConsumerDeletion.",
+			name, h.opts.AccountID)
+	}
 	if h.opts.StatusDelay > 0 {
 		if _, err := h.setStatus(name, s.ID, catalog.StatusDeleting); err != nil {
 			if errors.Is(err, storage.ErrStreamNotFound) {
@@ -284,7 +288,7 @@ func (h *Handler) describeStreamSummary(_ context.Context, in *describeStreamSum
 		EnhancedMonitoring:      enhancedMonitoring(s),
 		EncryptionType:          "NONE",
 		OpenShardCount:          int64(openShardCount(s)),
-		ConsumerCount:           0,
+		ConsumerCount:           int64(len(consumersOf(s))),
 		MaxRecordSizeInKiB:      int64(h.maxRecordSize(s) >> 10),
 		WarmThroughput:          warmThroughputOf(s),
 	}}, nil

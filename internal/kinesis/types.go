@@ -376,3 +376,71 @@ type accountSettingsOutput struct {
 type updateAccountSettingsInput struct {
 	MinimumThroughputBillingCommitment *billingCommitmentInput `json:"MinimumThroughputBillingCommitment"`
 }
+
+// Enhanced fan-out: consumers and SubscribeToShard.
+
+type consumerOut struct {
+	ConsumerName              string             `json:"ConsumerName"`
+	ConsumerARN               string             `json:"ConsumerARN"`
+	ConsumerStatus            string             `json:"ConsumerStatus"`
+	ConsumerCreationTimestamp awsproto.Timestamp `json:"ConsumerCreationTimestamp"`
+}
+
+type consumerDescription struct {
+	consumerOut
+	StreamARN string `json:"StreamARN"`
+}
+
+type registerStreamConsumerInput struct {
+	StreamARN    *string           `json:"StreamARN"`
+	ConsumerName *string           `json:"ConsumerName"`
+	Tags         map[string]string `json:"Tags"`
+}
+
+type registerStreamConsumerOutput struct {
+	Consumer consumerOut `json:"Consumer"`
+}
+
+// consumerRef names a consumer by ARN, or by stream ARN and name.
+type consumerRef struct {
+	StreamARN    *string `json:"StreamARN"`
+	ConsumerName *string `json:"ConsumerName"`
+	ConsumerARN  *string `json:"ConsumerARN"`
+}
+
+type describeStreamConsumerOutput struct {
+	ConsumerDescription consumerDescription `json:"ConsumerDescription"`
+}
+
+type listStreamConsumersInput struct {
+	StreamARN               *string             `json:"StreamARN"`
+	NextToken               *string             `json:"NextToken"`
+	MaxResults              *int64              `json:"MaxResults"`
+	StreamCreationTimestamp *awsproto.Timestamp `json:"StreamCreationTimestamp"`
+}
+
+type listStreamConsumersOutput struct {
+	Consumers []consumerOut `json:"Consumers"`
+	NextToken *string       `json:"NextToken,omitempty"`
+}
+
+type startingPosition struct {
+	Type           *string             `json:"Type"`
+	SequenceNumber *string             `json:"SequenceNumber"`
+	Timestamp      *awsproto.Timestamp `json:"Timestamp"`
+}
+
+type subscribeToShardInput struct {
+	ConsumerARN      *string           `json:"ConsumerARN"`
+	ShardId          *string           `json:"ShardId"`
+	StartingPosition *startingPosition `json:"StartingPosition"`
+}
+
+// subscribeToShardEvent is the payload of one SubscribeToShardEvent.
+// ContinuationSequenceNumber is null once the shard has ended.
+type subscribeToShardEvent struct {
+	Records                    []recordOut  `json:"Records"`
+	ContinuationSequenceNumber *string      `json:"ContinuationSequenceNumber"`
+	MillisBehindLatest         int64        `json:"MillisBehindLatest"`
+	ChildShards                []childShard `json:"ChildShards,omitempty"`
+}

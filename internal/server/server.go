@@ -12,6 +12,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,8 @@ type Server struct {
 	store   *storage.Store
 	kinesis *kinesis.Handler
 	http    *http.Server
+	// tls is the server's TLS configuration, nil when serving plain HTTP.
+	tls *tls.Config
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -129,12 +132,31 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("start kinesis api: %w", err)
 	}
 	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, served: make(chan struct{})}
+	// HTTP/1.1, HTTP/2 over TLS (ALPN) and unencrypted HTTP/2 with prior
+	// knowledge (h2c) on the same port: SubscribeToShard streams over each.
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
 	s.http = &http.Server{
 		Handler:           s.routes(),
+		Protocols:         protocols,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       5 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			kh.Close()
+			_ = store.Close()
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.http.TLSConfig = s.tls
+	}
+	// Shutdown waits for responses to end; subscriptions would not.
+	s.http.RegisterOnShutdown(kh.EndSubscriptions)
 	return s, nil
 }
 
@@ -171,15 +193,32 @@ func (s *Server) Start() error {
 	s.listener = ln
 	go func() {
 		defer close(s.served)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := s.http.Serve
+		if s.tls != nil {
+			serve = func(ln net.Listener) error { return s.http.ServeTLS(ln, "", "") }
+		}
+		if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.mu.Lock()
 			s.serveErr = err
 			s.mu.Unlock()
 			s.logger.Error("http server stopped", "error", err)
 		}
 	}()
-	s.logger.Info("listening", "addr", ln.Addr().String(), "data_dir", s.cfg.DataDir, "fsync", s.cfg.Fsync)
+	s.logger.Info("listening", "addr", ln.Addr().String(), "tls", s.tls != nil, "data_dir", s.cfg.DataDir, "fsync", s.cfg.Fsync)
 	return nil
+}
+
+// URL returns the base URL of the API (https:// when serving TLS), or ""
+// before Start.
+func (s *Server) URL() string {
+	addr := s.Addr()
+	if addr == "" {
+		return ""
+	}
+	if s.tls != nil {
+		return "https://" + addr
+	}
+	return "http://" + addr
 }
 
 // Addr returns the address the server listens on (host:port), or "" before
