@@ -291,4 +291,3 @@ func TestSubscribeToShardLifecycle(t *testing.T) {
 	_, err = c.DeleteStream(ctx(t), &kinesis.DeleteStreamInput{StreamName: aws.String("life"), EnforceConsumerDeletion: aws.Bool(true)})
 	require.NoError(t, err)
 }
-
