@@ -15,8 +15,8 @@
 // With Options.Aggregate, the records of a batch are packed into
 // aggregated records in the KPL format (many user records in one Kinesis
 // record), which cuts the per-record cost on both sides. Consumers split
-// them with DeaggregateRecords (or Deaggregate); the KCL, aws-kinesis-agg
-// and `eddy tail` read them too.
+// them with DeaggregateShardRecords or DeaggregateRecords (or Deaggregate
+// for one record's data); the KCL and aws-kinesis-agg read them too.
 //
 // Every accepted record gets exactly one Result, through Options.OnResult
 // and Record.Done: where it was written (shard, sequence number), or why it
@@ -54,8 +54,13 @@
 // The producer lists the shards when it starts (and sends nothing until
 // then), and again when a call writes a record to a shard other than the
 // one it was batched for (the stream was resharded) or fails for a reason
-// other than throttling. A stale map costs only efficiency: Kinesis routes
-// each record by its hash key, whatever batch it came in.
+// other than throttling. New shards take over the queued records once no
+// call is in flight, so keys stay in order across resharding. A stale map
+// costs little: Kinesis routes each record by its hash key, whatever batch
+// it came in. But an aggregated record goes to the shard of its first user
+// record, so after resharding its other user records may land in a
+// sibling of their shard: the producer puts those again, and consumers
+// drop the strays with DeaggregateShardRecords, as the KPL and the KCL do.
 //
 // # Concurrency
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -84,6 +85,7 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 		written, bytes, entries int
 		failed, failures        int
 		lastErr                 error
+		onlyThrottled           = true // every failure was throttling
 		wrongShard              string
 	)
 	for i, e := range b.entries {
@@ -106,6 +108,10 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 		if entryErr != nil {
 			lastErr = entryErr
 			failures++
+			var recErr *RecordError
+			if !(errors.As(entryErr, &recErr) && recErr.Code == "ProvisionedThroughputExceededException") && !throttled(entryErr) {
+				onlyThrottled = false
+			}
 		}
 		first := b.records[e.from].route
 		for j := e.from; j < e.to; j++ {
@@ -155,7 +161,11 @@ func (p *Producer) complete(b *batch, out *kinesis.PutRecordsOutput, callErr err
 		p.metrics.Failed(failed)
 	}
 	if lastErr != nil && !aborted {
-		p.logger.Warn("put records failed", "shard_id", s.id, "records", len(b.records),
+		level := slog.LevelWarn
+		if onlyThrottled && failed == 0 {
+			level = slog.LevelDebug // routine: the backoff handles it
+		}
+		p.logger.Log(context.Background(), level, "put records failed", "shard_id", s.id, "records", len(b.records),
 			"retried", len(retry), "failed", failed, "error", lastErr)
 	}
 
