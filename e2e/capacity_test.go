@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -150,6 +152,16 @@ func TestStreamSettings(t *testing.T) {
 	require.Equal(t, int32(4096), *sum.StreamDescriptionSummary.MaxRecordSizeInKiB)
 	_, err = c.UpdateMaxRecordSize(ctx(t), &kinesis.UpdateMaxRecordSizeInput{StreamARN: arn, MaxRecordSizeInKiB: aws.Int32(20000)})
 	requireAPIError(t, err, "ValidationException", "Member must have value less than or equal to 10240")
+
+	// Shard-level metrics on /metrics: only the enabled ones.
+	ts.readAll(t, ts.iterator(t, "s", shardID(0), types.ShardIteratorTypeTrimHorizon, nil))
+	resp, err := http.Get(ts.url + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(body), `eddy_kinesis_shard_outgoing_records_total{shard="shardId-000000000000",stream="s"} 1`)
+	require.NotContains(t, string(body), "eddy_kinesis_shard_incoming_bytes_total")
 
 	// Capacity mode and warm throughput.
 	_, err = c.UpdateStreamWarmThroughput(ctx(t), &kinesis.UpdateStreamWarmThroughputInput{StreamName: aws.String("s"), WarmThroughputMiBps: aws.Int32(10)})

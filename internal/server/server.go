@@ -24,6 +24,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/eddy-streaming/eddy/internal/config"
 	"github.com/eddy-streaming/eddy/internal/kinesis"
 	"github.com/eddy-streaming/eddy/internal/storage"
@@ -49,6 +52,8 @@ type Server struct {
 	http    *http.Server
 	// tls is the server's TLS configuration, nil when serving plain HTTP.
 	tls *tls.Config
+	// metrics is the registry served on GET /metrics.
+	metrics *prometheus.Registry
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -131,7 +136,8 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("start kinesis api: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, served: make(chan struct{})}
+	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
+	s.metrics.MustRegister(kh.ShardMetrics())
 	// HTTP/1.1, HTTP/2 over TLS (ALPN) and unencrypted HTTP/2 with prior
 	// knowledge (h2c) on the same port: SubscribeToShard streams over each.
 	protocols := new(http.Protocols)
@@ -161,10 +167,11 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 }
 
 // routes is the HTTP mux: the AWS APIs on POST / (dispatched on
-// X-Amz-Target) and GET /health.
+// X-Amz-Target), GET /health and GET /metrics (Prometheus).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	mux.Handle("/", s.kinesis)
 	return mux
 }

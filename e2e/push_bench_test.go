@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/eddy-streaming/eddy/internal/config"
+	"github.com/eddy-streaming/eddy/internal/server"
+)
+
+// BenchmarkSubscribeToShardPushLatency measures put-to-event latency of
+// enhanced fan-out, unloaded: one PutRecord at a time, each waited for
+// on a SubscribeToShard subscription read with the AWS SDK for Go v2,
+// from the start of the PutRecord call to the event's arrival in the
+// SDK's event channel. It reports p50, p99 and max in microseconds, and
+// the same from the put's acknowledgement (ack-to-event).
+//
+//	go test ./e2e -run '^$' -bench SubscribeToShardPushLatency -benchtime 2000x
+func BenchmarkSubscribeToShardPushLatency(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		fsync string
+		h2c   bool
+	}{
+		{"fsync=always/http1", "always", false},
+		{"fsync=always/h2c", "always", true},
+		{"fsync=never/http1", "never", false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := config.Default()
+			cfg.Listen = "127.0.0.1:0"
+			cfg.DataDir = b.TempDir()
+			cfg.Fsync = bc.fsync
+			cfg.StatusDelay = 0
+			srv, err := server.New(cfg, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := srv.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close(context.Background())
+			ctx := context.Background()
+			putter := newClient(srv.URL())
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			if bc.h2c {
+				tr.Protocols = new(http.Protocols)
+				tr.Protocols.SetUnencryptedHTTP2(true)
+			}
+			subscriber := clientWith(srv.URL(), tr)
+
+			if _, err := putter.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("lat"), ShardCount: aws.Int32(1)}); err != nil {
+				b.Fatal(err)
+			}
+			reg, err := putter.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{
+				StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/lat"), ConsumerName: aws.String("bench")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sub, err := subscriber.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+				ShardId: aws.String(shardID(0)), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			stream := sub.GetStream()
+			defer stream.Close()
+			arrivals := make(chan time.Time, 16)
+			go func() {
+				for ev := range stream.Events() {
+					now := time.Now()
+					if e, ok := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent); ok {
+						for range e.Value.Records {
+							arrivals <- now
+						}
+					}
+				}
+				close(arrivals)
+			}()
+
+			putToEvent := make([]time.Duration, 0, b.N)
+			ackToEvent := make([]time.Duration, 0, b.N)
+			data := []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+			b.ResetTimer()
+			for i := range b.N {
+				start := time.Now()
+				if _, err := putter.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("lat"),
+					PartitionKey: aws.String(strconv.Itoa(i)), Data: data}); err != nil {
+					b.Fatal(err)
+				}
+				acked := time.Now()
+				select {
+				case at, ok := <-arrivals:
+					if !ok {
+						b.Fatalf("subscription ended: %v", stream.Err())
+					}
+					putToEvent = append(putToEvent, at.Sub(start))
+					ackToEvent = append(ackToEvent, max(at.Sub(acked), 0))
+				case <-time.After(10 * time.Second):
+					b.Fatal("no event within 10s")
+				}
+			}
+			b.StopTimer()
+			report := func(name string, d []time.Duration) {
+				slices.Sort(d)
+				q := func(p float64) float64 { return float64(d[int(p*float64(len(d)-1))].Microseconds()) }
+				b.ReportMetric(q(0.50), name+"-p50-µs")
+				b.ReportMetric(q(0.99), name+"-p99-µs")
+				b.ReportMetric(float64(d[len(d)-1].Microseconds()), name+"-max-µs")
+			}
+			report("put-to-event", putToEvent)
+			report("ack-to-event", ackToEvent)
+		})
+	}
+}
