@@ -180,6 +180,33 @@ func TestStreamSettings(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int32(1), *lim.OnDemandStreamCount)
 
+	// Record distribution: AUTO spreads one partition key over shards.
+	_, err = c.CreateStream(ctx(t), &kinesis.CreateStreamInput{StreamName: aws.String("auto"),
+		StreamModeDetails:          &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand},
+		RecordDistributionStrategy: types.RecordDistributionStrategyAuto})
+	require.NoError(t, err)
+	ts.waitActive(t, "auto")
+	shardsOf := func() map[string]bool {
+		seen := map[string]bool{}
+		for range 40 {
+			out, err := c.PutRecord(ctx(t), &kinesis.PutRecordInput{StreamName: aws.String("auto"), PartitionKey: aws.String("same"), Data: []byte("x")})
+			require.NoError(t, err)
+			seen[*out.ShardId] = true
+		}
+		return seen
+	}
+	require.Greater(t, len(shardsOf()), 1)
+	_, err = c.UpdateStreamRecordDistributionStrategy(ctx(t), &kinesis.UpdateStreamRecordDistributionStrategyInput{
+		StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/auto"), RecordDistributionStrategy: types.RecordDistributionStrategyUserPartitionKey})
+	require.NoError(t, err)
+	require.Len(t, shardsOf(), 1)
+	sum, err = c.DescribeStreamSummary(ctx(t), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("auto")})
+	require.NoError(t, err)
+	require.Equal(t, types.RecordDistributionStrategyUserPartitionKey, sum.StreamDescriptionSummary.RecordDistributionStrategy)
+	_, err = c.CreateStream(ctx(t), &kinesis.CreateStreamInput{StreamName: aws.String("auto2"), ShardCount: aws.Int32(1),
+		RecordDistributionStrategy: types.RecordDistributionStrategyAuto})
+	requireAPIError(t, err, "InvalidArgumentException", "ON_DEMAND")
+
 	// Account settings.
 	acc, err := c.DescribeAccountSettings(ctx(t), &kinesis.DescribeAccountSettingsInput{})
 	require.NoError(t, err)

@@ -57,6 +57,9 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (any, error
 		return nil, h.recordTooLarge(s, size)
 	}
 	recs := []storage.Record{rec}
+	if distributionOf(s) == distributionAuto {
+		distributeAuto(recs)
+	}
 	if h.opts.Throughput.Enforce {
 		if errs := h.admitWrites(s, recs); errs[0] != nil {
 			return nil, errs[0]
@@ -183,6 +186,9 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 		}
 		recs = append(recs, rec)
 		index = append(index, i)
+	}
+	if distributionOf(s) == distributionAuto {
+		distributeAuto(recs)
 	}
 	if h.opts.Throughput.Enforce && len(recs) > 0 {
 		// Records over their shard's rate fail alone.

@@ -3,10 +3,12 @@ package kinesis
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/eddy-streaming/eddy/internal/seqnum"
 	"github.com/eddy-streaming/eddy/internal/storage"
 	"github.com/eddy-streaming/eddy/internal/storage/catalog"
 )
@@ -22,7 +24,71 @@ const (
 	attrMaxRecordKiB = "kinesis.max_record_size_kib"
 	// attrWarmMiBps is the stream's warm throughput in MiB/s.
 	attrWarmMiBps = "kinesis.warm_throughput_mibps"
+	// attrDistribution is an ON_DEMAND stream's record distribution
+	// strategy when it is not the default (USER_PARTITION_KEY).
+	attrDistribution = "kinesis.record_distribution_strategy"
 )
+
+// Record distribution strategies.
+const (
+	distributionAuto         = "AUTO"
+	distributionPartitionKey = "USER_PARTITION_KEY"
+)
+
+var distributionStrategies = []string{distributionAuto, distributionPartitionKey}
+
+// distributionOf returns the record distribution strategy of an ON_DEMAND
+// stream, and "" for a PROVISIONED one.
+func distributionOf(s catalog.Stream) string {
+	if modeOf(s) != modeOnDemand {
+		return ""
+	}
+	if v := s.Attrs[attrDistribution]; v != "" {
+		return v
+	}
+	return distributionPartitionKey
+}
+
+// distributeAuto gives each record a uniformly random hash key, so that
+// an AUTO stream spreads records evenly over its shards whatever their
+// partition keys (which are still stored and returned).
+func distributeAuto(recs []storage.Record) {
+	for i := range recs {
+		recs[i].ExplicitHashKey = seqnum.Uint128{Hi: rand.Uint64(), Lo: rand.Uint64()}.String()
+	}
+}
+
+func (h *Handler) updateRecordDistribution(_ context.Context, in *updateRecordDistributionInput) (any, error) {
+	var v validator
+	v.reqStr("streamARN", in.StreamARN, 1, 2048, patternStreamARN)
+	if v.required("recordDistributionStrategy", in.RecordDistributionStrategy != nil) {
+		v.enum("recordDistributionStrategy", in.RecordDistributionStrategy, distributionStrategies)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	name, err := h.streamName(streamRef{StreamARN: in.StreamARN})
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.active(name)
+	if err != nil {
+		return nil, err
+	}
+	if modeOf(s) != modeOnDemand {
+		return nil, invalidArgument("The record distribution strategy can only be set on streams in ON_DEMAND capacity mode. Stream %s under account %s is PROVISIONED.",
+			name, h.opts.AccountID)
+	}
+	_, err = h.updateActive(name, func(s *catalog.Stream) error {
+		value := *in.RecordDistributionStrategy
+		if value == distributionPartitionKey {
+			value = ""
+		}
+		setAttr(s, attrDistribution, value)
+		return nil
+	})
+	return nil, err
+}
 
 // shardMetricNames are the shard-level metrics, in AWS's order.
 var shardMetricNames = []string{
@@ -224,6 +290,7 @@ func (h *Handler) updateStreamMode(_ context.Context, in *updateStreamModeInput)
 		}
 		if mode == modeProvisioned {
 			delete(st.Attrs, attrWarmMiBps)
+			delete(st.Attrs, attrDistribution)
 		}
 		return nil
 	})

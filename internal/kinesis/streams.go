@@ -29,6 +29,7 @@ func (h *Handler) createStream(_ context.Context, in *createStreamInput) (any, e
 		v.tagMap("tags", in.Tags, 0, 50)
 	}
 	v.intRange("maxRecordSizeInKiB", in.MaxRecordSizeInKiB, 1024, 10240)
+	v.enum("recordDistributionStrategy", in.RecordDistributionStrategy, distributionStrategies)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -50,6 +51,9 @@ func (h *Handler) createStream(_ context.Context, in *createStreamInput) (any, e
 			return nil, invalidArgument("ShardCount must be specified for PROVISIONED streams.")
 		}
 	}
+	if in.RecordDistributionStrategy != nil && *in.RecordDistributionStrategy == distributionAuto && mode != modeOnDemand {
+		return nil, invalidArgument("The record distribution strategy AUTO is only supported for streams in ON_DEMAND capacity mode.")
+	}
 	if err := h.checkShardLimit(name, mode, shards); err != nil {
 		return nil, err
 	}
@@ -63,10 +67,15 @@ func (h *Handler) createStream(_ context.Context, in *createStreamInput) (any, e
 	if err != nil {
 		return nil, err
 	}
-	if in.MaxRecordSizeInKiB != nil {
-		kib := strconv.FormatInt(*in.MaxRecordSizeInKiB, 10)
+	auto := in.RecordDistributionStrategy != nil && *in.RecordDistributionStrategy == distributionAuto
+	if in.MaxRecordSizeInKiB != nil || auto {
 		if st, err = h.store.UpdateStream(name, func(s *catalog.Stream) error {
-			setAttr(s, attrMaxRecordKiB, kib)
+			if in.MaxRecordSizeInKiB != nil {
+				setAttr(s, attrMaxRecordKiB, strconv.FormatInt(*in.MaxRecordSizeInKiB, 10))
+			}
+			if auto {
+				setAttr(s, attrDistribution, distributionAuto)
+			}
 			return nil
 		}); err != nil {
 			return nil, err
@@ -279,18 +288,19 @@ func (h *Handler) describeStreamSummary(_ context.Context, in *describeStreamSum
 		return nil, err
 	}
 	return &describeStreamSummaryOutput{StreamDescriptionSummary: streamDescriptionSummary{
-		StreamName:              s.Name,
-		StreamARN:               h.streamARN(s.Name),
-		StreamStatus:            s.Status,
-		StreamModeDetails:       &streamModeDetails{StreamMode: modeOf(s)},
-		RetentionPeriodHours:    retentionHours(s),
-		StreamCreationTimestamp: awsproto.NewTimestamp(s.CreatedAt),
-		EnhancedMonitoring:      enhancedMonitoring(s),
-		EncryptionType:          "NONE",
-		OpenShardCount:          int64(openShardCount(s)),
-		ConsumerCount:           int64(len(consumersOf(s))),
-		MaxRecordSizeInKiB:      int64(h.maxRecordSize(s) >> 10),
-		WarmThroughput:          warmThroughputOf(s),
+		StreamName:                 s.Name,
+		StreamARN:                  h.streamARN(s.Name),
+		StreamStatus:               s.Status,
+		StreamModeDetails:          &streamModeDetails{StreamMode: modeOf(s)},
+		RetentionPeriodHours:       retentionHours(s),
+		StreamCreationTimestamp:    awsproto.NewTimestamp(s.CreatedAt),
+		EnhancedMonitoring:         enhancedMonitoring(s),
+		EncryptionType:             "NONE",
+		OpenShardCount:             int64(openShardCount(s)),
+		ConsumerCount:              int64(len(consumersOf(s))),
+		MaxRecordSizeInKiB:         int64(h.maxRecordSize(s) >> 10),
+		WarmThroughput:             warmThroughputOf(s),
+		RecordDistributionStrategy: distributionOf(s),
 	}}, nil
 }
 

@@ -57,6 +57,8 @@ type createStreamInput struct {
 	StreamModeDetails  *streamModeDetails `json:"StreamModeDetails"`
 	Tags               map[string]string  `json:"Tags"`
 	MaxRecordSizeInKiB *int64             `json:"MaxRecordSizeInKiB"`
+	// RecordDistributionStrategy applies to ON_DEMAND streams.
+	RecordDistributionStrategy *string `json:"RecordDistributionStrategy"`
 }
 
 type deleteStreamInput struct {
@@ -104,6 +106,8 @@ type streamDescriptionSummary struct {
 	ConsumerCount           int64               `json:"ConsumerCount"`
 	MaxRecordSizeInKiB      int64               `json:"MaxRecordSizeInKiB,omitempty"`
 	WarmThroughput          *warmThroughput     `json:"WarmThroughput,omitempty"`
+	// RecordDistributionStrategy is set for ON_DEMAND streams only.
+	RecordDistributionStrategy string `json:"RecordDistributionStrategy,omitempty"`
 }
 
 type describeStreamSummaryOutput struct {
@@ -443,4 +447,9 @@ type subscribeToShardEvent struct {
 	ContinuationSequenceNumber *string      `json:"ContinuationSequenceNumber"`
 	MillisBehindLatest         int64        `json:"MillisBehindLatest"`
 	ChildShards                []childShard `json:"ChildShards,omitempty"`
+}
+
+type updateRecordDistributionInput struct {
+	StreamARN                  *string `json:"StreamARN"`
+	RecordDistributionStrategy *string `json:"RecordDistributionStrategy"`
 }
