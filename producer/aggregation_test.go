@@ -177,3 +177,38 @@ func FuzzDeaggregate(f *testing.F) {
 		}
 	})
 }
+
+func TestDeaggregateShardRecords(t *testing.T) {
+	// The lower half of the hash space, and keys on either side of it.
+	lower := types.HashKeyRange{StartingHashKey: aws.String("0"), EndingHashKey: aws.String("170141183460469231731687303715884105727")}
+	var in, out []string
+	for i := 0; len(in) < 3 || len(out) < 3; i++ {
+		key := fmt.Sprint("key-", i)
+		if hashOf(key).hi < 1<<63 {
+			in = append(in, key)
+		} else {
+			out = append(out, key)
+		}
+	}
+	agg := Aggregate([]Record{
+		{PartitionKey: in[0], Data: []byte("in")},
+		{PartitionKey: out[0], Data: []byte("stray")},
+		{PartitionKey: out[1], ExplicitHashKey: "5", Data: []byte("in by its hash key")},
+		{PartitionKey: in[1], ExplicitHashKey: "170141183460469231731687303715884105728", Data: []byte("stray by its hash key")},
+	})
+	records := []types.Record{
+		{PartitionKey: aws.String(in[0]), Data: agg, SequenceNumber: aws.String("1")},
+		// A plain record is where Kinesis put it, whatever its key.
+		{PartitionKey: aws.String(out[2]), Data: []byte("plain"), SequenceNumber: aws.String("2")},
+	}
+	users, err := DeaggregateShardRecords(records, lower)
+	require.NoError(t, err)
+	var data []string
+	for _, u := range users {
+		data = append(data, string(u.Data))
+	}
+	require.Equal(t, []string{"in", "in by its hash key", "plain"}, data)
+
+	_, err = DeaggregateShardRecords(records, types.HashKeyRange{StartingHashKey: aws.String("x"), EndingHashKey: aws.String("1")})
+	require.ErrorContains(t, err, "bad hash key range")
+}

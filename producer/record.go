@@ -66,6 +66,7 @@ type RecordError struct {
 	Message string
 }
 
+// Error returns the code and the message.
 func (e *RecordError) Error() string {
 	if e.Message == "" {
 		return e.Code
@@ -97,11 +98,20 @@ type Metrics interface {
 // NopMetrics implements Metrics by doing nothing.
 type NopMetrics struct{}
 
+// Written does nothing.
 func (NopMetrics) Written(records, bytes, kinesisRecords int) {}
-func (NopMetrics) Retried(records int)                        {}
-func (NopMetrics) Failed(records int)                         {}
-func (NopMetrics) Request(latency time.Duration, err error)   {}
-func (NopMetrics) Buffered(records, bytes int)                {}
+
+// Retried does nothing.
+func (NopMetrics) Retried(records int) {}
+
+// Failed does nothing.
+func (NopMetrics) Failed(records int) {}
+
+// Request does nothing.
+func (NopMetrics) Request(latency time.Duration, err error) {}
+
+// Buffered does nothing.
+func (NopMetrics) Buffered(records, bytes int) {}
 
 // Stats are cumulative counts of a producer, from Producer.Stats.
 type Stats struct {
