@@ -85,6 +85,23 @@ func tlsFiles(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	return certFile, keyFile, pool
 }
 
+// loadPool returns a pool trusting the certificate in certFile.
+func loadPool(t *testing.T, certFile string) (string, string, *x509.CertPool) {
+	t.Helper()
+	pem, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	return certFile, "", pool
+}
+
+// tlsTransport returns a transport trusting pool.
+func tlsTransport(pool *x509.CertPool) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	return tr
+}
+
 // registerConsumer registers a consumer and waits until it is ACTIVE.
 func registerConsumer(t *testing.T, c *kinesis.Client, stream, name string) string {
 	t.Helper()

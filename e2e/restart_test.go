@@ -55,9 +55,9 @@ func buildBinary(t *testing.T) string {
 
 // startBinary runs "eddy serve" on a free port and returns the process and
 // its URL, read from the "eddy listening on" line.
-func startBinary(t *testing.T, bin, dir string) (*exec.Cmd, string) {
+func startBinary(t *testing.T, bin, dir string, flags ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-level", "warn"}, flags...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
