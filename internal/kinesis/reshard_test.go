@@ -118,4 +118,3 @@ func TestOnDemandScaler(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, requireLayout(t, s), 5)
 }
-
