@@ -81,3 +81,42 @@ func TestLoad(t *testing.T) {
 	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"))
 	require.Error(t, err)
 }
+
+func TestParseCapacityAndFanOut(t *testing.T) {
+	c, err := Parse([]byte(`
+throughput:
+  enforce: true
+  write_records_per_second: 10
+on_demand:
+  split_records_per_second: 50
+  sustain: 2s
+fan_out:
+  session: 30s
+  takeover_after: 1s
+  heartbeat: 500ms
+  max_consumers_per_stream: 5
+tls_cert: c.pem
+tls_key: k.pem
+`))
+	require.NoError(t, err)
+	require.NoError(t, c.Validate())
+	require.True(t, c.Throughput.Enforce)
+	require.Equal(t, 10, c.Throughput.WriteRecordsPerSecond)
+	require.Equal(t, 1<<20, c.Throughput.WriteBytesPerSecond, "unset rates keep AWS's")
+	require.Equal(t, 50, c.OnDemand.SplitRecordsPerSecond)
+	require.Equal(t, 2*time.Second, c.OnDemand.Sustain)
+	require.Equal(t, 30*time.Second, c.FanOut.Session)
+	require.Equal(t, 5, c.FanOut.MaxConsumersPerStream)
+	require.Equal(t, "c.pem", c.TLSCert)
+
+	c = Default()
+	c.Throughput.ReadCallsPerSecond = 0
+	c.OnDemand.Sustain = 2 * time.Minute
+	c.FanOut.TakeoverAfter = time.Hour
+	c.FanOut.Heartbeat = 0
+	c.TLSCert = "only-cert.pem"
+	err = c.Validate()
+	for _, want := range []string{"throughput.read_calls_per_second", "on_demand.sustain", "fan_out.takeover_after", "fan_out.heartbeat", "tls_cert and tls_key"} {
+		require.ErrorContains(t, err, want)
+	}
+}

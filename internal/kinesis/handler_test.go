@@ -127,8 +127,9 @@ func TestRecoverTransitions(t *testing.T) {
 	set("a", catalog.StatusCreating)
 	set("b", catalog.StatusDeleting)
 
-	_, err = New(store, Options{IteratorKey: bytes.Repeat([]byte{1}, 16)})
+	h2, err := New(store, Options{IteratorKey: bytes.Repeat([]byte{1}, 16)})
 	require.NoError(t, err)
+	h2.Close()
 	a, err := store.Stream("a")
 	require.NoError(t, err)
 	require.Equal(t, catalog.StatusActive, a.Status)
