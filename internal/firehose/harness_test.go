@@ -3,6 +3,7 @@ package firehose
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -150,3 +151,5 @@ func parquetRows(t *testing.T, b []byte) []map[string]any {
 	}
 	return out
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

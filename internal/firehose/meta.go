@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eddy-streaming/eddy/internal/firehose/process"
 	"github.com/eddy-streaming/eddy/internal/storage/catalog"
 )
 
@@ -94,12 +95,26 @@ type checkpoint struct {
 	Dest    *destination `json:"destination,omitempty"`
 	// Finished is set once a closed source shard is delivered to its end.
 	Finished bool `json:"finished,omitempty"`
+	// Pending records, before a buffer is written, where it ends: a replay
+	// cuts the buffer at the same record, so the object written again has
+	// the same records as well as the same name.
+	Pending map[string]donePos `json:"pending,omitempty"`
+	// High is the highest read position processed under Version: a
+	// restarted worker replays up to it before it applies a newer
+	// configuration.
+	High uint64 `json:"high,omitempty"`
 }
 
 type donePos struct {
 	Offset uint64 `json:"o"`
 	Sub    uint32 `json:"s"`
 }
+
+func (d donePos) less(p process.Position) bool {
+	return d.Offset < p.Offset || d.Offset == p.Offset && d.Sub < p.Sub
+}
+
+func posOf(p process.Position) donePos { return donePos{Offset: p.Offset, Sub: p.Sub} }
 
 // deliveryStream is one delivery stream: metadata and workers.
 type deliveryStream struct {
@@ -176,7 +191,7 @@ func (ds *deliveryStream) loadCheckpoint(shard uint32) (*checkpoint, error) {
 // loadCheckpointFrom reads a shard's checkpoint from the hidden stream's
 // catalog entry.
 func (ds *deliveryStream) loadCheckpointFrom(st catalog.Stream, shard uint32) (*checkpoint, error) {
-	c := &checkpoint{Done: map[string]donePos{}}
+	c := &checkpoint{Done: map[string]donePos{}, Pending: map[string]donePos{}}
 	raw, ok := st.Attrs[attrCheckpoint+strconv.Itoa(int(shard))]
 	if !ok {
 		return c, nil
@@ -186,6 +201,9 @@ func (ds *deliveryStream) loadCheckpointFrom(st catalog.Stream, shard uint32) (*
 	}
 	if c.Done == nil {
 		c.Done = map[string]donePos{}
+	}
+	if c.Pending == nil {
+		c.Pending = map[string]donePos{}
 	}
 	return c, nil
 }

@@ -66,6 +66,9 @@ type worker struct {
 	keyBuf           []byte
 	// dirty is set when a flush happened since the last checkpoint save.
 	dirty bool
+	// replayUntil is the checkpoint's High: until the cursor reaches it,
+	// the worker replays under the checkpointed configuration.
+	replayUntil uint64
 }
 
 func newWorker(ds *deliveryStream, source string, shard uint32, startOffset uint64) *worker {
@@ -121,6 +124,7 @@ func (w *worker) start(ctx context.Context) error {
 		w.ckpt.Version, w.ckpt.Dest = m.Version, &m.Dest
 	}
 	w.cursor, w.readNext = w.ckpt.Next, w.ckpt.Next
+	w.replayUntil = w.ckpt.High
 	return nil
 }
 
@@ -168,14 +172,20 @@ func (w *worker) run(ctx context.Context) (finished bool) {
 				return false
 			}
 			w.ckpt.Finished = true
-			w.save()
+			if w.save() != nil {
+				w.ckpt.Finished = false
+				if sleep(ctx, w.svc.opts.RetryBase) != nil {
+					return false
+				}
+				continue
+			}
 			return true
 		}
 		if err := w.flushDue(ctx); err != nil {
 			return false
 		}
 		if w.dirty || len(res.Records) == 0 && len(w.buffers) == 0 && w.cursor > w.ckpt.Next {
-			w.save() // after flushes, or when everything read was dropped
+			_ = w.save() // after flushes, or when everything read was dropped
 		}
 		if len(res.Records) == 0 {
 			w.idle(ctx)
@@ -208,7 +218,7 @@ func (w *worker) idle(ctx context.Context) {
 // is delivered under the old one first.
 func (w *worker) maybeSwitch(ctx context.Context) error {
 	m := w.ds.snapshot()
-	if m.Version == w.pipe.version {
+	if m.Version == w.pipe.version || w.cursor < w.replayUntil {
 		return nil
 	}
 	p, err := w.svc.compile(m.Name, m.Version, m.Dest)
@@ -224,7 +234,7 @@ func (w *worker) maybeSwitch(ctx context.Context) error {
 	}
 	w.pipe = p
 	w.ckpt.Version, w.ckpt.Dest = m.Version, &m.Dest
-	w.save()
+	_ = w.save()
 	w.logger.Info("applied new destination configuration", "version", m.Version)
 	return nil
 }
@@ -352,16 +362,19 @@ func (w *worker) addBackup(ctx context.Context, it item) error {
 }
 
 // add puts an item into its buffer, unless the checkpoint says it is
-// delivered already, and flushes the buffer when it is full.
+// delivered already, and flushes the buffer when it is full, or, for a
+// buffer being replayed, when it reaches its recorded end.
 func (w *worker) add(ctx context.Context, out output, key, errType string, it item) error {
-	if d, ok := w.ckpt.Done[key]; ok && !(d.Offset < it.pos.Offset || d.Offset == it.pos.Offset && d.Sub < it.pos.Sub) {
+	if d, ok := w.ckpt.Done[key]; ok && !d.less(it.pos) {
 		return nil
 	}
 	b := w.buffers[key]
 	if b == nil {
 		if len(w.buffers) >= w.svc.opts.MaxOpenBuffers {
-			if err := w.flush(ctx, w.oldest()); err != nil {
-				return err
+			if o := w.oldest(); o != nil {
+				if err := w.flush(ctx, o); err != nil {
+					return err
+				}
 			}
 		}
 		b = &buffer{key: key, out: out, errType: errType, start: it.pos, first: it.arrival, opened: w.svc.opts.Now()}
@@ -369,15 +382,26 @@ func (w *worker) add(ctx context.Context, out output, key, errType string, it it
 	}
 	b.items = append(b.items, it)
 	b.size += len(it.data)
+	if end, ok := w.ckpt.Pending[key]; ok {
+		if !end.less(it.pos) && posOf(it.pos) != end {
+			return nil // before the recorded end: keep filling
+		}
+		return w.flush(ctx, b)
+	}
 	if b.size >= w.pipe.sizeLimit {
 		return w.flush(ctx, b)
 	}
 	return nil
 }
 
+// oldest returns the buffer opened first among those free to flush now
+// (not being replayed up to a recorded end), or nil.
 func (w *worker) oldest() *buffer {
 	var o *buffer
 	for _, b := range w.buffers {
+		if _, pending := w.ckpt.Pending[b.key]; pending {
+			continue
+		}
 		if o == nil || b.opened.Before(o.opened) {
 			o = b
 		}
@@ -396,44 +420,75 @@ func (w *worker) sorted() []*buffer {
 
 func (w *worker) flushDue(ctx context.Context) error {
 	now := w.svc.opts.Now()
+	var due []*buffer
 	for _, b := range w.sorted() {
+		if _, pending := w.ckpt.Pending[b.key]; pending {
+			continue // cut where the first run cut it
+		}
 		if !now.Before(b.opened.Add(w.pipe.interval)) {
-			if err := w.flush(ctx, b); err != nil {
+			due = append(due, b)
+		}
+	}
+	return w.flushList(ctx, due)
+}
+
+func (w *worker) flushAll(ctx context.Context) error {
+	return w.flushList(ctx, w.sorted())
+}
+
+// flush delivers one buffer; see flushList.
+func (w *worker) flush(ctx context.Context, b *buffer) error {
+	return w.flushList(ctx, []*buffer{b})
+}
+
+// flushList delivers buffers. First it records, durably, where each one
+// ends (an intent: after a crash the replay cuts it at the same record);
+// then it writes them and records them as done in the in-memory
+// checkpoint, which the run loop saves once per round (a delivery that is
+// not saved yet is repeated identically after a crash). It returns an
+// error only when ctx is done (the buffers then stay, and are rebuilt
+// after a restart).
+func (w *worker) flushList(ctx context.Context, list []*buffer) error {
+	if len(list) == 0 {
+		return nil
+	}
+	changed := false
+	for _, b := range list {
+		end := posOf(b.items[len(b.items)-1].pos)
+		if p, ok := w.ckpt.Pending[b.key]; !ok || p != end {
+			w.ckpt.Pending[b.key] = end
+			changed = true
+		}
+	}
+	if changed {
+		for attempt := 0; ; attempt++ {
+			err := w.save()
+			if err == nil {
+				break
+			}
+			if errors.Is(err, storage.ErrStreamNotFound) {
+				return err
+			}
+			if err := sleep(ctx, w.backoff(attempt)); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
-}
-
-func (w *worker) flushAll(ctx context.Context) error {
-	for _, b := range w.sorted() {
-		if err := w.flush(ctx, b); err != nil {
+	for _, b := range list {
+		if err := w.deliver(ctx, b); err != nil {
 			return err
 		}
+		delete(w.buffers, b.key)
+		w.ckpt.Done[b.key] = posOf(b.items[len(b.items)-1].pos)
+		delete(w.ckpt.Pending, b.key)
+		w.dirty = true
 	}
-	return nil
-}
-
-// flush delivers a buffer and records it in the in-memory checkpoint,
-// which the run loop saves once per round (a flush that is not saved yet
-// is simply repeated, under the same name, after a crash). It returns an
-// error only when ctx is done (the buffer then stays, and is rebuilt
-// after a restart).
-func (w *worker) flush(ctx context.Context, b *buffer) error {
-	if err := w.deliver(ctx, b); err != nil {
-		return err
-	}
-	delete(w.buffers, b.key)
-	last := b.items[len(b.items)-1].pos
-	w.ckpt.Done[b.key] = donePos{Offset: last.Offset, Sub: last.Sub}
-	w.dirty = true
 	return nil
 }
 
 // save stores the checkpoint: the watermark is the lowest start of an
-// open buffer, or the cursor.
-func (w *worker) save() {
+// open buffer, or the cursor. Errors are logged and returned.
+func (w *worker) save() error {
 	next := w.cursor
 	for _, b := range w.buffers {
 		if b.start.Offset < next {
@@ -446,10 +501,16 @@ func (w *worker) save() {
 		}
 	}
 	w.ckpt.Next = next
-	w.dirty = false
-	if err := w.ds.saveCheckpoint(w.shard, w.ckpt); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
-		w.logger.Error("save checkpoint", "error", err)
+	w.ckpt.High = max(w.ckpt.High, w.cursor)
+	err := w.ds.saveCheckpoint(w.shard, w.ckpt)
+	if err != nil {
+		if !errors.Is(err, storage.ErrStreamNotFound) {
+			w.logger.Error("save checkpoint", "error", err)
+		}
+		return err
 	}
+	w.dirty = false
+	return nil
 }
 
 func badKeys(keys map[string]string) bool {
