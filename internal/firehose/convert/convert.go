@@ -22,6 +22,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -72,6 +73,7 @@ type Converter struct {
 	opts    Options
 	ts      *timestampParser
 	codec   compress.Codec
+	writers sync.Pool // of *parquet.Writer
 }
 
 type column struct {
@@ -201,11 +203,18 @@ const writeBatch = 1024
 // ErrConversion); the others are written. rows is the number written. An
 // error is returned only when writing to w fails.
 func (c *Converter) Write(w io.Writer, records [][]byte, failed func(i int, err error)) (rows int, err error) {
-	pw := parquet.NewWriter(w, c.schema,
-		parquet.Compression(c.codec),
-		parquet.PageBufferSize(c.opts.PageSizeBytes),
-		parquet.CreatedBy("eddy", "firehose", ""),
-	)
+	pw, _ := c.writers.Get().(*parquet.Writer)
+	if pw == nil {
+		pw = parquet.NewWriter(w, c.schema,
+			parquet.Compression(c.codec),
+			parquet.PageBufferSize(c.opts.PageSizeBytes),
+			parquet.CreatedBy("eddy", "firehose", ""),
+		)
+	} else {
+		pw.Reset(w)
+	}
+	// Writers keep their buffers between files: reuse them.
+	defer c.writers.Put(pw)
 	if c.flat {
 		return c.writeFlat(pw, records, failed)
 	}

@@ -150,3 +150,20 @@ func TestNestedConversion(t *testing.T) {
 	require.Equal(t, []any{"a", "b"}, rows[0]["tags"])
 	require.EqualValues(t, map[string]any{"city": "Oslo", "zip": int32(150)}, rows[0]["addr"])
 }
+
+// TestWriterReuse writes several files with one converter (its Parquet
+// writers are pooled): each file holds exactly its own rows.
+func TestWriterReuse(t *testing.T) {
+	c, err := New(Options{Columns: benchColumns, CaseInsensitive: true})
+	require.NoError(t, err)
+	recs := benchRecords(3000)
+	for _, n := range []int{3000, 10, 1500, 1} {
+		var buf bytes.Buffer
+		rows, err := c.Write(&buf, recs[:n], nil)
+		require.NoError(t, err)
+		require.Equal(t, n, rows)
+		got := readRows(t, buf.Bytes())
+		require.Len(t, got, n)
+		require.Equal(t, fmt.Sprintf("evt-%012d", n-1), got[n-1]["event_id"])
+	}
+}
