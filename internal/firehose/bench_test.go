@@ -27,11 +27,12 @@ func benchRecord(i int) []byte {
 const benchColumns = `[{"Name":"event_id","Type":"string"},{"Name":"customer_id","Type":"string"},{"Name":"event_type","Type":"string"},{"Name":"url","Type":"string"},{"Name":"amount","Type":"double"},{"Name":"quantity","Type":"int"},{"Name":"success","Type":"boolean"},{"Name":"event_time","Type":"timestamp"},{"Name":"country","Type":"string"},{"Name":"user_agent","Type":"string"}]`
 
 // BenchmarkEndToEndParquet measures the whole path: PutRecordBatch over
-// HTTP (AWS SDK, 4 concurrent producers, 500 records per call, fsync
+// HTTP (AWS SDK, 8 concurrent producers, 500 records per call, fsync
 // always) into a delivery stream converting to Parquet (Snappy) on local
 // disk, until every row is in a file.
 func BenchmarkEndToEndParquet(b *testing.B) {
-	const perRound = 200_000
+	const perRound = 1_000_000
+	const producers = 8
 	e := newBenchEnv(b)
 	dest := parquetDest("lake")
 	dest.Prefix = aws.String("events/")
@@ -67,7 +68,7 @@ func BenchmarkEndToEndParquet(b *testing.B) {
 		rounds++
 		var wg sync.WaitGroup
 		next := make(chan []types.Record)
-		for range 4 {
+		for range producers {
 			wg.Go(func() {
 				for recs := range next {
 					out, err := e.client.PutRecordBatch(b.Context(), &fh.PutRecordBatchInput{DeliveryStreamName: aws.String("bench"), Records: recs})
