@@ -235,4 +235,3 @@ func (w *worker) maybeSwitch(ctx context.Context) error {
 	w.logger.Info("applied new destination configuration", "version", m.Version)
 	return nil
 }
-

@@ -159,4 +159,3 @@ func (w *worker) save() error {
 	w.dirty = false
 	return nil
 }
-
