@@ -49,7 +49,8 @@ type Options struct {
 	Region, AccountID string
 	// BucketDir holds the local buckets: bucket "b" (BucketARN
 	// arn:aws:s3:::b) is the directory BucketDir/b, unless Buckets maps
-	// it. Default "firehose-buckets" in the working directory.
+	// it. Empty means no local buckets: only mapped buckets can be used
+	// (a server sets it, e.g. to <data-dir>/firehose/buckets).
 	BucketDir string
 	// Buckets maps bucket names to buckets of their own (an S3-compatible
 	// server, another directory). Checked before BucketDir.
@@ -96,9 +97,6 @@ func (o *Options) ensureDefaults() {
 	}
 	if o.AccountID == "" {
 		o.AccountID = "000000000000"
-	}
-	if o.BucketDir == "" {
-		o.BucketDir = "firehose-buckets"
 	}
 	if o.SourceShards <= 0 {
 		o.SourceShards = 1
@@ -210,6 +208,9 @@ func (s *Service) bucket(arn string) (sink.Bucket, error) {
 	}
 	if b, ok := s.opts.Buckets[name]; ok {
 		return b, nil
+	}
+	if s.opts.BucketDir == "" {
+		return nil, invalidArgument(fmt.Sprintf("Bucket %s is not configured on this server", name))
 	}
 	return &sink.LocalBucket{Dir: filepath.Join(s.opts.BucketDir, name)}, nil
 }

@@ -133,6 +133,7 @@ func (w *worker) run(ctx context.Context) (finished bool) {
 	if err := w.start(ctx); err != nil {
 		if ctx.Err() == nil {
 			w.logger.Error("start delivery", "error", err)
+			w.ds.setFailure(&FailureDescription{Type: "UNKNOWN_ERROR", Details: "Delivery cannot start: " + err.Error()})
 		}
 		return false
 	}
