@@ -158,14 +158,20 @@ func New(store Store, opts Options) (*Service, error) {
 		if !ok {
 			continue
 		}
-		m, err := loadMeta(st)
-		if err != nil {
-			// Created but never described: the creation did not finish.
-			s.logger.Warn("removing incomplete delivery stream", "delivery_stream", name, "error", err)
+		if _, ok := st.Attrs[attrMeta]; !ok {
+			// Created but never described: the creation did not finish,
+			// and no record was ever accepted.
+			s.logger.Warn("removing incomplete delivery stream", "delivery_stream", name)
 			if err := store.DeleteStream(st.Name); err != nil && !errors.Is(err, storage.ErrStreamNotFound) {
 				cancel()
 				return nil, fmt.Errorf("remove incomplete delivery stream %s: %w", name, err)
 			}
+			continue
+		}
+		m, err := loadMeta(st)
+		if err != nil {
+			// Keep the records; the delivery stream stays unavailable.
+			s.logger.Error("skipping delivery stream with unreadable metadata", "delivery_stream", name, "error", err)
 			continue
 		}
 		ds := &deliveryStream{svc: s, name: name, streamID: st.ID, meta: m, hidden: st.Name, shards: len(st.Shards)}
