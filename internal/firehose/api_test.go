@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	fh "github.com/aws/aws-sdk-go-v2/service/firehose"
@@ -17,9 +19,9 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/stretchr/testify/require"
 
-	"net/http/httptest"
-
 	"github.com/eddy-streaming/eddy/internal/firehose/sink"
+	"github.com/eddy-streaming/eddy/internal/storage"
+	"github.com/eddy-streaming/eddy/internal/storage/catalog"
 )
 
 func requireAPIError(t *testing.T, err error, code, msg string) {
@@ -262,4 +264,28 @@ func TestS3CompatibleBucket(t *testing.T) {
 		return len(keys) > 0
 	})
 	require.Regexp(t, `^raw/\d{4}/\d\d/\d\d/\d\d/s3-1-.*\.snappy$`, keys[0])
+}
+
+// TestRecoverIncompleteCreation: a hidden stream without metadata (a
+// creation cut short) is removed on start; one whose metadata does not
+// decode is kept, with its records, and not served.
+func TestRecoverIncompleteCreation(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.store.CreateStream(HiddenPrefix+"half", 1, time.Hour, "PROVISIONED", nil)
+	require.NoError(t, err)
+	_, err = e.store.CreateStream(HiddenPrefix+"garbled", 1, time.Hour, "PROVISIONED", nil)
+	require.NoError(t, err)
+	_, err = e.store.UpdateStream(HiddenPrefix+"garbled", func(s *catalog.Stream) error {
+		s.Attrs = map[string]string{attrMeta: "{not json"}
+		return nil
+	})
+	require.NoError(t, err)
+	e.restart()
+	_, err = e.store.Stream(HiddenPrefix + "half")
+	require.ErrorIs(t, err, storage.ErrStreamNotFound)
+	_, err = e.store.Stream(HiddenPrefix + "garbled")
+	require.NoError(t, err)
+	list, err := e.client.ListDeliveryStreams(ctxT(t), &fh.ListDeliveryStreamsInput{})
+	require.NoError(t, err)
+	require.Empty(t, list.DeliveryStreamNames)
 }
