@@ -3,6 +3,8 @@ package kinesis
 import (
 	"sync"
 	"time"
+
+	"github.com/eddy-streaming/eddy/internal/seqnum"
 )
 
 // Per-shard accounting. A shardMeter holds, for one shard:
@@ -71,7 +73,19 @@ type shardMeter struct {
 	// length; firstSeen is when the meter started counting.
 	window    [windowSlots]windowSlot
 	firstSeen time.Time
+	// keys is a ring of hash keys sampled from recent writes (one record
+	// in keySampleEvery), from which on-demand scaling picks its split
+	// point; nKeys counts samples ever taken.
+	keys  [keySamples]seqnum.Uint128
+	nKeys int
 }
+
+// keySamples is how many recent hash keys a meter keeps; keySampleEvery
+// is the sampling period in records.
+const (
+	keySamples     = 64
+	keySampleEvery = 8
+)
 
 // meters maps shards to their meters.
 type meters struct {
@@ -140,10 +154,15 @@ func (m *shardMeter) admitRead(now time.Time, t *Throughput) bool {
 	return true
 }
 
-// wrote records a committed write of records and bytes.
-func (m *shardMeter) wrote(now time.Time, records, bytes int) {
+// wrote records a committed write of records and bytes, and sampled
+// hash keys of the records.
+func (m *shardMeter) wrote(now time.Time, records, bytes int, keys []seqnum.Uint128) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, k := range keys {
+		m.keys[m.nKeys%keySamples] = k
+		m.nKeys++
+	}
 	c := &m.c
 	c.IncomingBytes += int64(bytes)
 	c.IncomingRecords += int64(records)
@@ -211,4 +230,11 @@ func (ms *meters) drop(k shardKey) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	delete(ms.m, k)
+}
+
+// sampledKeys returns the recent hash-key samples.
+func (m *shardMeter) sampledKeys() []seqnum.Uint128 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]seqnum.Uint128(nil), m.keys[:min(m.nKeys, keySamples)]...)
 }

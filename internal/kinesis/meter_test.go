@@ -50,7 +50,7 @@ func TestMeterWriteRate(t *testing.T) {
 	m := &shardMeter{firstSeen: start}
 	for i := range 30 { // 3 s at 10 writes of 100 records/s
 		now := start.Add(time.Duration(i) * 100 * time.Millisecond)
-		m.wrote(now, 100, 1000)
+		m.wrote(now, 100, 1000, nil)
 	}
 	_, _, ok := m.writeRate(start.Add(2*time.Second), 2*time.Second)
 	require.False(t, ok, "younger than the window")

@@ -92,15 +92,22 @@ func TestOnDemandScaler(t *testing.T) {
 	h, store := newTestHandler(t, clk, func(o *Options) {
 		o.OnDemand = OnDemand{SplitRecordsPerSecond: 100, Sustain: 2 * time.Second, CheckInterval: time.Hour}
 	})
-	code, out := call(t, h, "CreateStream", map[string]any{"StreamName": "od", "StreamModeDetails": map[string]any{"StreamMode": "ON_DEMAND"}})
-	require.Equal(t, 200, code, out)
-	// 150 records/s for 4 s to the shard of hash key 0 only.
-	for range 40 {
+	for _, name := range []string{"od", "onekey"} {
+		code, out := call(t, h, "CreateStream", map[string]any{"StreamName": name, "StreamModeDetails": map[string]any{"StreamMode": "ON_DEMAND"}})
+		require.Equal(t, 200, code, out)
+	}
+	// 150 records/s for 4 s to shard 0 of both streams: over keys 0..1499
+	// in "od", all to key 7 in "onekey".
+	for i := range 40 {
 		recs := make([]map[string]any, 15)
-		for i := range recs {
-			recs[i] = map[string]any{"PartitionKey": "k", "ExplicitHashKey": "0", "Data": "eA=="}
+		one := make([]map[string]any, 15)
+		for j := range recs {
+			recs[j] = map[string]any{"PartitionKey": "k", "ExplicitHashKey": fmt.Sprint(i*15 + j), "Data": "eA=="}
+			one[j] = map[string]any{"PartitionKey": "k", "ExplicitHashKey": "7", "Data": "eA=="}
 		}
-		code, out = call(t, h, "PutRecords", map[string]any{"StreamName": "od", "Records": recs})
+		code, out := call(t, h, "PutRecords", map[string]any{"StreamName": "od", "Records": recs})
+		require.Equal(t, 200, code, out)
+		code, out = call(t, h, "PutRecords", map[string]any{"StreamName": "onekey", "Records": one})
 		require.Equal(t, 200, code, out)
 		clk.Advance(100 * time.Millisecond)
 	}
@@ -111,10 +118,46 @@ func TestOnDemandScaler(t *testing.T) {
 	require.Len(t, open, 5, "the hot shard split in two")
 	require.True(t, s.Shards[0].Closed)
 	require.Equal(t, int64(0), s.Shards[4].ParentIndex)
+	// At the median of the keys written, not the middle of the range.
+	split, _ := new(big.Int).SetString(s.Shards[5].HashKeyStart, 10)
+	require.True(t, split.Cmp(big.NewInt(200)) > 0 && split.Cmp(big.NewInt(1400)) < 0, "split at %s", split)
+
+	s, err = store.Stream("onekey")
+	require.NoError(t, err)
+	require.Len(t, requireLayout(t, s), 4, "one hot key: a split would not help")
 
 	// The children are too young to split again; cold shards never do.
 	h.scaleOnDemand()
 	s, err = store.Stream("od")
 	require.NoError(t, err)
 	require.Len(t, requireLayout(t, s), 5)
+}
+
+func TestSplitPoint(t *testing.T) {
+	sh := catalog.Shard{HashKeyStart: "100", HashKeyEnd: "200"}
+	keys := func(ks ...uint64) []seqnum.Uint128 {
+		var out []seqnum.Uint128
+		for _, k := range ks {
+			out = append(out, seqnum.Uint128{Lo: k})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		samples []seqnum.Uint128
+		want    string // "" for no split
+	}{
+		{nil, "151"},
+		{keys(110, 120, 130, 190), "130"},
+		{keys(150, 150, 150), ""},
+		{keys(100, 100, 100, 180), "180"},
+		{keys(5, 120, 130, 900), "130"}, // keys outside the range are ignored
+	} {
+		split, ok := splitPoint(sh, tc.samples)
+		if tc.want == "" {
+			require.False(t, ok)
+			continue
+		}
+		require.True(t, ok)
+		require.Equal(t, tc.want, split.String())
+	}
 }

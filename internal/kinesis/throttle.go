@@ -59,15 +59,9 @@ func newRouter(s catalog.Stream) router {
 
 // route returns the open shard of a record.
 func (r router) route(rec *storage.Record) (uint32, bool) {
-	var key seqnum.Uint128
-	if rec.ExplicitHashKey != "" {
-		k, err := seqnum.ParseUint128(rec.ExplicitHashKey)
-		if err != nil {
-			return 0, false
-		}
-		key = k
-	} else {
-		key = seqnum.HashKey(rec.PartitionKey)
+	key, ok := hashKeyOf(rec)
+	if !ok {
+		return 0, false
 	}
 	i := sort.Search(len(r.starts), func(i int) bool { return r.starts[i].Cmp(key) > 0 }) - 1
 	if i < 0 || key.Cmp(r.ends[i]) > 0 {
@@ -95,10 +89,15 @@ func (h *Handler) admitWrites(s catalog.Stream, recs []storage.Record) []error {
 	return errs
 }
 
-// countWrites adds stored records to their shards' meters.
+// countWrites adds stored records to their shards' meters. For ON_DEMAND
+// streams it also samples the records' hash keys, where hot shards split.
 func (h *Handler) countWrites(s catalog.Stream, recs []storage.Record, res []storage.PutResult) {
 	now := h.opts.Now()
-	type load struct{ records, bytes int }
+	sample := modeOf(s) == modeOnDemand
+	type load struct {
+		records, bytes int
+		keys           []seqnum.Uint128
+	}
 	var single [1]uint32
 	shards := single[:0]
 	loads := make(map[uint32]*load, 4)
@@ -112,11 +111,25 @@ func (h *Handler) countWrites(s catalog.Stream, recs []storage.Record, res []sto
 			loads[r.ShardIndex] = l
 			shards = append(shards, r.ShardIndex)
 		}
+		if sample && (l.records%keySampleEvery == 0) {
+			if k, ok := hashKeyOf(&recs[i]); ok {
+				l.keys = append(l.keys, k)
+			}
+		}
 		l.records++
 		l.bytes += len(recs[i].Data) + len(recs[i].PartitionKey)
 	}
 	for _, idx := range shards {
 		l := loads[idx]
-		h.meters.get(shardKey{s.ID, idx}, now).wrote(now, l.records, l.bytes)
+		h.meters.get(shardKey{s.ID, idx}, now).wrote(now, l.records, l.bytes, l.keys)
 	}
+}
+
+// hashKeyOf returns the hash key that routes a record.
+func hashKeyOf(rec *storage.Record) (seqnum.Uint128, bool) {
+	if rec.ExplicitHashKey != "" {
+		k, err := seqnum.ParseUint128(rec.ExplicitHashKey)
+		return k, err == nil
+	}
+	return seqnum.HashKey(rec.PartitionKey), true
 }
