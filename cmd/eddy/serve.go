@@ -26,6 +26,7 @@ type serveFlags struct {
 	logLevel   string
 	tlsCert    string
 	tlsKey     string
+	throttle   bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -57,6 +58,8 @@ gracefully: in-flight requests finish and the store is flushed.`,
 	fs.StringVar(&f.logLevel, "log-level", def.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS (see eddy cert)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key (PEM)")
+	fs.BoolVar(&f.throttle, "throughput-limits", def.Throughput.Enforce,
+		"enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException)")
 	return cmd
 }
 
@@ -88,6 +91,9 @@ func serveConfig(cmd *cobra.Command, f *serveFlags) (config.Config, error) {
 	}
 	if fs.Changed("tls-key") {
 		cfg.TLSKey = f.tlsKey
+	}
+	if fs.Changed("throughput-limits") {
+		cfg.Throughput.Enforce = f.throttle
 	}
 	return cfg, cfg.Validate()
 }
