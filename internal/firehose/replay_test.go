@@ -94,21 +94,23 @@ func TestReplayFromEveryCheckpoint(t *testing.T) {
 		name     string
 		interval int
 		maxOpen  int
+		maxBytes int
 	}{
-		{"time cuts", 0, 0},
-		{"evictions", 0, 2}, // more partitions than open buffers: cuts by eviction order too
+		{"time cuts", 0, 0, 0},
+		{"evictions", 0, 2, 0},    // more partitions than open buffers
+		{"memory cap", 0, 0, 100}, // cuts by buffered bytes
 	} {
-		t.Run(tc.name, func(t *testing.T) { testReplay(t, tc.interval, tc.maxOpen) })
+		t.Run(tc.name, func(t *testing.T) { testReplay(t, tc.interval, tc.maxOpen, tc.maxBytes) })
 	}
 }
 
-func testReplay(t *testing.T, interval, maxOpen int) {
+func testReplay(t *testing.T, interval, maxOpen, maxBytes int) {
 	dir := t.TempDir()
 	st, err := storage.Open(storage.Options{Dir: filepath.Join(dir, "data"), Fsync: storage.FsyncNever})
 	require.NoError(t, err)
 	log := &eventLog{}
 	bucket := &memBucket{objects: map[string][]byte{}, log: log}
-	opts := Options{Buckets: map[string]sink.Bucket{"lake": bucket}, RetryBase: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, MaxOpenBuffers: maxOpen}
+	opts := Options{Buckets: map[string]sink.Bucket{"lake": bucket}, RetryBase: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, MaxOpenBuffers: maxOpen, MaxBufferedBytes: maxBytes}
 	svc, err := New(&recordingStore{Store: st, log: log}, opts)
 	require.NoError(t, err)
 	ctx := ctxT(t)
@@ -164,7 +166,7 @@ func testReplay(t *testing.T, interval, maxOpen int) {
 		})
 		require.NoError(t, err)
 		replayBucket := &memBucket{objects: objects}
-		svc2, err := New(st, Options{Buckets: map[string]sink.Bucket{"lake": replayBucket}, RetryBase: 5 * time.Millisecond, MaxOpenBuffers: maxOpen})
+		svc2, err := New(st, Options{Buckets: map[string]sink.Bucket{"lake": replayBucket}, RetryBase: 5 * time.Millisecond, MaxOpenBuffers: maxOpen, MaxBufferedBytes: maxBytes})
 		require.NoError(t, err)
 		var got map[string]int
 		waitFor(t, "replay", func() bool { got = replayBucket.lines(); return len(got) == total })

@@ -82,6 +82,10 @@ type Options struct {
 	// MaxOpenBuffers bounds a worker's open buffers (dynamic partitions);
 	// past it the oldest is flushed. Default 500.
 	MaxOpenBuffers int
+	// MaxBufferedBytes bounds the record bytes a worker holds in its
+	// buffers; past it the largest buffer is delivered early. Default
+	// 512 MiB.
+	MaxBufferedBytes int
 	// HTTPClient sends transform and HTTP endpoint requests; nil means a
 	// client with a 3-minute timeout.
 	HTTPClient *http.Client
@@ -121,6 +125,9 @@ func (o *Options) ensureDefaults() {
 	}
 	if o.MaxOpenBuffers <= 0 {
 		o.MaxOpenBuffers = 500
+	}
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = 512 << 20
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 3 * time.Minute}

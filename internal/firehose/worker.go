@@ -63,6 +63,8 @@ type worker struct {
 	keyBuf           []byte
 	// dirty is set when a flush happened since the last checkpoint save.
 	dirty bool
+	// buffered is the number of record bytes in buffers.
+	buffered int
 	// replayUntil is the checkpoint's High: until the cursor reaches it,
 	// the worker replays under the checkpointed configuration.
 	replayUntil uint64

@@ -29,6 +29,17 @@ func (w *worker) add(ctx context.Context, out output, key, errType string, it it
 	}
 	b.items = append(b.items, it)
 	b.size += len(it.data)
+	w.buffered += len(it.data)
+	if w.buffered > w.svc.opts.MaxBufferedBytes {
+		if l := w.largest(); l != nil {
+			if err := w.flush(ctx, l); err != nil {
+				return err
+			}
+			if l == b {
+				return nil
+			}
+		}
+	}
 	if end, ok := w.ckpt.Pending[key]; ok {
 		if !end.less(it.pos) && posOf(it.pos) != end {
 			return nil // before the recorded end: keep filling
@@ -54,6 +65,20 @@ func (w *worker) oldest() *buffer {
 		}
 	}
 	return o
+}
+
+// largest returns the biggest buffer free to flush now, or nil.
+func (w *worker) largest() *buffer {
+	var l *buffer
+	for _, b := range w.buffers {
+		if _, pending := w.ckpt.Pending[b.key]; pending {
+			continue
+		}
+		if l == nil || b.size > l.size {
+			l = b
+		}
+	}
+	return l
 }
 
 func (w *worker) sorted() []*buffer {
@@ -126,6 +151,7 @@ func (w *worker) flushList(ctx context.Context, list []*buffer) error {
 			return err
 		}
 		delete(w.buffers, b.key)
+		w.buffered -= b.size
 		w.ckpt.Done[b.key] = posOf(b.items[len(b.items)-1].pos)
 		delete(w.ckpt.Pending, b.key)
 		w.dirty = true
