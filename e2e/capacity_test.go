@@ -79,27 +79,30 @@ func TestThroughputLimits(t *testing.T) {
 	if time.Since(start) < 300*time.Millisecond {
 		require.Greater(t, failed, 150)
 	}
-	var err error
-	for range 200 { // the bucket refills one record per millisecond
-		if _, err = c.PutRecord(ctx(t), &kinesis.PutRecordInput{StreamName: aws.String("limited"), PartitionKey: aws.String("k"), Data: []byte("x")}); err != nil {
-			break
-		}
-	}
-	requireAPIError(t, err, "ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000")
 
-	// 1 MiB/s of bytes.
+	// 1 MiB/s of bytes: 300 KiB puts back to back soon fail, and then a
+	// 900 KiB PutRecord (which needs 0.9 s of refill) fails as a whole.
 	time.Sleep(1100 * time.Millisecond)
 	big := bytes.Repeat([]byte("b"), 300<<10)
 	var bytesFailed int
-	for range 30 {
-		out, err := c.PutRecords(ctx(t), &kinesis.PutRecordsInput{StreamName: aws.String("limited"),
-			Records: []types.PutRecordsRequestEntry{{PartitionKey: aws.String("k"), Data: big}}})
-		require.NoError(t, err)
-		if bytesFailed += int(*out.FailedRecordCount); bytesFailed > 0 {
+	var err error
+	for range 10 {
+		for range 30 {
+			out, err := c.PutRecords(ctx(t), &kinesis.PutRecordsInput{StreamName: aws.String("limited"),
+				Records: []types.PutRecordsRequestEntry{{PartitionKey: aws.String("k"), Data: big}}})
+			require.NoError(t, err)
+			if bytesFailed += int(*out.FailedRecordCount); bytesFailed > 0 {
+				break
+			}
+		}
+		_, err = c.PutRecord(ctx(t), &kinesis.PutRecordInput{StreamName: aws.String("limited"), PartitionKey: aws.String("k"),
+			Data: bytes.Repeat([]byte("b"), 900<<10)})
+		if err != nil {
 			break
 		}
 	}
 	require.Positive(t, bytesFailed, "300 KiB puts back to back go over 1 MiB/s")
+	requireAPIError(t, err, "ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000")
 
 	// Five GetRecords calls per second.
 	it := ts.iterator(t, "limited", shardID(0), types.ShardIteratorTypeLatest, nil)

@@ -220,6 +220,14 @@ func (r *lineageReader) read(shard string) {
 	}
 	iter := it.ShardIterator
 	for {
+		// An open shard is done once a read that started after the
+		// writers stopped finds nothing more.
+		writersStopped := false
+		select {
+		case <-r.writersDone:
+			writersStopped = true
+		default:
+		}
 		out, err := c.GetRecords(context.Background(), &kinesis.GetRecordsInput{ShardIterator: iter})
 		if err != nil {
 			r.t.Errorf("read %s: %v", shard, err)
@@ -254,12 +262,8 @@ func (r *lineageReader) read(shard string) {
 		}
 		iter = out.NextShardIterator
 		if len(out.Records) == 0 {
-			select {
-			case <-r.writersDone:
-				if *out.MillisBehindLatest == 0 {
-					return
-				}
-			default:
+			if writersStopped && *out.MillisBehindLatest == 0 {
+				return
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
