@@ -70,8 +70,10 @@ func (c *Converter) flatRow(rec []byte, cols [][]parquet.Value, n int, st *rowSt
 			continue
 		}
 		col := &c.columns[idx]
-		v, err := c.scalar(col.typ, kind, val, valEsc, st)
-		if err != nil {
+		var v parquet.Value
+		if kind == vString && !valEsc && col.typ.Kind == String {
+			v = parquet.ByteArrayValue(val) // the common case, without the call
+		} else if v, err = c.scalar(col.typ, kind, val, valEsc, st); err != nil {
 			return fmt.Errorf("column %q: %w", col.name, err)
 		}
 		cols[col.leaf][n] = v.Level(0, 1, col.leaf)
