@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -24,57 +26,85 @@ import (
 // the same from the put's acknowledgement (ack-to-event).
 //
 //	go test ./e2e -run '^$' -bench SubscribeToShardPushLatency -benchtime 2000x
+//
+// With PUSH_BENCH_ENDPOINT=http://host:port it measures that endpoint (a
+// peer such as kinesis-local) instead, over HTTP/1.1.
 func BenchmarkSubscribeToShardPushLatency(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		fsync string
-		h2c   bool
-	}{
-		{"fsync=always/http1", "always", false},
-		{"fsync=always/h2c", "always", true},
-		{"fsync=never/http1", "never", false},
-	} {
+	type benchCase struct {
+		name     string
+		fsync    string
+		h2c      bool
+		endpoint string
+	}
+	cases := []benchCase{
+		{name: "fsync=always/http1", fsync: "always"},
+		{name: "fsync=always/h2c", fsync: "always", h2c: true},
+		{name: "fsync=never/http1", fsync: "never"},
+	}
+	if ep := os.Getenv("PUSH_BENCH_ENDPOINT"); ep != "" {
+		cases = []benchCase{{name: "peer", endpoint: ep}}
+	}
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
-			cfg := config.Default()
-			cfg.Listen = "127.0.0.1:0"
-			cfg.DataDir = b.TempDir()
-			cfg.Fsync = bc.fsync
-			cfg.StatusDelay = 0
-			srv, err := server.New(cfg, nil)
-			if err != nil {
-				b.Fatal(err)
+			url := bc.endpoint
+			if url == "" {
+				cfg := config.Default()
+				cfg.Listen = "127.0.0.1:0"
+				cfg.DataDir = b.TempDir()
+				cfg.Fsync = bc.fsync
+				cfg.StatusDelay = 0
+				srv, err := server.New(cfg, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := srv.Start(); err != nil {
+					b.Fatal(err)
+				}
+				defer srv.Close(context.Background())
+				url = srv.URL()
 			}
-			if err := srv.Start(); err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Close(context.Background())
 			ctx := context.Background()
-			putter := newClient(srv.URL())
+			putter := newClient(url)
 			tr := http.DefaultTransport.(*http.Transport).Clone()
 			if bc.h2c {
 				tr.Protocols = new(http.Protocols)
 				tr.Protocols.SetUnencryptedHTTP2(true)
 			}
-			subscriber := clientWith(srv.URL(), tr)
+			subscriber := clientWith(url, tr)
 
-			if _, err := putter.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("lat"), ShardCount: aws.Int32(1)}); err != nil {
+			stream := fmt.Sprintf("lat-%d", time.Now().UnixNano())
+			if _, err := putter.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(stream), ShardCount: aws.Int32(1)}); err != nil {
 				b.Fatal(err)
 			}
+			for {
+				out, err := putter.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(stream)})
+				if err == nil && out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			reg, err := putter.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{
-				StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/lat"), ConsumerName: aws.String("bench")})
+				StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/" + stream), ConsumerName: aws.String("bench")})
 			if err != nil {
 				b.Fatal(err)
+			}
+			for {
+				out, err := putter.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: reg.Consumer.ConsumerARN})
+				if err == nil && out.ConsumerDescription.ConsumerStatus == types.ConsumerStatusActive {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			sub, err := subscriber.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
 				ShardId: aws.String(shardID(0)), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			stream := sub.GetStream()
-			defer stream.Close()
+			events := sub.GetStream()
+			defer events.Close()
 			arrivals := make(chan time.Time, 16)
 			go func() {
-				for ev := range stream.Events() {
+				for ev := range events.Events() {
 					now := time.Now()
 					if e, ok := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent); ok {
 						for range e.Value.Records {
@@ -91,7 +121,7 @@ func BenchmarkSubscribeToShardPushLatency(b *testing.B) {
 			b.ResetTimer()
 			for i := range b.N {
 				start := time.Now()
-				if _, err := putter.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("lat"),
+				if _, err := putter.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String(stream),
 					PartitionKey: aws.String(strconv.Itoa(i)), Data: data}); err != nil {
 					b.Fatal(err)
 				}
@@ -99,7 +129,7 @@ func BenchmarkSubscribeToShardPushLatency(b *testing.B) {
 				select {
 				case at, ok := <-arrivals:
 					if !ok {
-						b.Fatalf("subscription ended: %v", stream.Err())
+						b.Fatalf("subscription ended: %v", events.Err())
 					}
 					putToEvent = append(putToEvent, at.Sub(start))
 					ackToEvent = append(ackToEvent, max(at.Sub(acked), 0))
