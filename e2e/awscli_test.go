@@ -62,7 +62,33 @@ func TestAWSCLI(t *testing.T) {
 	require.Equal(t, "hello from the aws cli", string(got))
 	require.Equal(t, put["SequenceNumber"], rec["SequenceNumber"])
 
-	run("delete-stream", "--stream-name", "cli")
+	// Resharding, consumers and settings.
+	waitActive := func() {
+		require.Eventually(t, func() bool {
+			out := run("describe-stream-summary", "--stream-name", "cli")
+			return out["StreamDescriptionSummary"].(map[string]any)["StreamStatus"] == "ACTIVE"
+		}, 10*time.Second, 50*time.Millisecond)
+	}
+	run("split-shard", "--stream-name", "cli", "--shard-to-split", "shardId-000000000000",
+		"--new-starting-hash-key", "170141183460469231731687303715884105728")
+	waitActive()
+	run("merge-shards", "--stream-name", "cli", "--shard-to-merge", "shardId-000000000001",
+		"--adjacent-shard-to-merge", "shardId-000000000002")
+	waitActive()
+	up := run("update-shard-count", "--stream-name", "cli", "--target-shard-count", "2", "--scaling-type", "UNIFORM_SCALING")
+	require.Equal(t, float64(2), up["TargetShardCount"])
+	waitActive()
+	shards := run("list-shards", "--stream-name", "cli", "--shard-filter", "Type=AT_LATEST")["Shards"].([]any)
+	require.Len(t, shards, 2)
+	arn := "arn:aws:kinesis:us-east-1:000000000000:stream/cli"
+	consumer := run("register-stream-consumer", "--stream-arn", arn, "--consumer-name", "app")["Consumer"].(map[string]any)
+	require.Equal(t, "app", consumer["ConsumerName"])
+	require.Len(t, run("list-stream-consumers", "--stream-arn", arn)["Consumers"].([]any), 1)
+	mon := run("enable-enhanced-monitoring", "--stream-name", "cli", "--shard-level-metrics", "ALL")
+	require.Len(t, mon["DesiredShardLevelMetrics"].([]any), 7)
+	require.Contains(t, run("describe-limits"), "ShardLimit")
+
+	run("delete-stream", "--stream-name", "cli", "--enforce-consumer-deletion")
 	require.Eventually(t, func() bool {
 		for _, name := range run("list-streams")["StreamNames"].([]any) {
 			if name == "cli" {
