@@ -31,6 +31,10 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	_, err := ts.client.PutRecords(ctx(t), &kinesis.PutRecordsInput{StreamName: aws.String("durable"), Records: entries})
 	require.NoError(t, err)
 	it := ts.iterator(t, "durable", shardID(0), types.ShardIteratorTypeTrimHorizon, nil)
+	consumerARN := registerConsumer(t, ts.client, "durable", "app")
+	_, err = ts.client.UpdateAccountSettings(ctx(t), &kinesis.UpdateAccountSettingsInput{
+		MinimumThroughputBillingCommitment: &types.MinimumThroughputBillingCommitmentInput{Status: types.MinimumThroughputBillingCommitmentInputStatusEnabled}})
+	require.NoError(t, err)
 	require.NoError(t, ts.Close(context.Background()))
 
 	ts = startServer(t, dir)
@@ -41,6 +45,14 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	sum, err := ts.client.DescribeStreamSummary(ctx(t), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("durable")})
 	require.NoError(t, err)
 	require.Equal(t, types.StreamStatusActive, sum.StreamDescriptionSummary.StreamStatus)
+
+	// Consumers and account settings are kept too.
+	sub := subscribe(t, subscriberClient(ts.url), consumerARN, shardID(1), types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon})
+	ev := nextEvent(t, sub, 5*time.Second)
+	require.NotEmpty(t, ev.Records)
+	acc, err := ts.client.DescribeAccountSettings(ctx(t), &kinesis.DescribeAccountSettingsInput{})
+	require.NoError(t, err)
+	require.Equal(t, types.MinimumThroughputBillingCommitmentOutputStatusEnabled, acc.MinimumThroughputBillingCommitment.Status)
 }
 
 // buildBinary builds cmd/eddy into a temporary directory.
