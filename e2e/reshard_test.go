@@ -325,6 +325,23 @@ func TestReshardValidation(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ls.Shards, 3, "the shards open at creation")
 	require.Equal(t, shardID(0), *ls.Shards[0].ShardId)
+	ls, err = c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: name, ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAtTrimHorizon}})
+	require.NoError(t, err)
+	require.Len(t, ls.Shards, 3, "the shards open at the trim horizon (before any reshard)")
+	ls, err = c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: name,
+		ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeFromTimestamp, Timestamp: aws.Time(time.Now().Add(-time.Hour))}})
+	require.NoError(t, err)
+	all, err := c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: name})
+	require.NoError(t, err)
+	require.Equal(t, len(all.Shards), len(ls.Shards), "every shard was open at or created after an hour ago")
+	ls, err = c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: name,
+		ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeFromTimestamp, Timestamp: aws.Time(time.Now().Add(time.Minute))}})
+	require.NoError(t, err)
+	require.Len(t, ls.Shards, 3, "only the open shards are open from now on")
+	ls, err = c.ListShards(ctx(t), &kinesis.ListShardsInput{StreamName: name,
+		ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAfterShardId, ShardId: aws.String(shardID(len(all.Shards) - 3))}})
+	require.NoError(t, err)
+	require.Len(t, ls.Shards, 2)
 
 	// On-demand streams are scaled by the service.
 	_, err = c.CreateStream(ctx(t), &kinesis.CreateStreamInput{StreamName: aws.String("od"),

@@ -188,10 +188,13 @@ func (h *Handler) shardMatches(s catalog.Stream, sh catalog.Shard, filter byte, 
 	switch filter {
 	case filterAtLatest:
 		return sh.Open()
-	case filterAtTrimHorizon, filterFromTrimHorizon:
+	case filterFromTrimHorizon:
 		// Shards whose records are not all past retention.
 		return sh.Open() || sh.EndOffset > sh.TrimOffset ||
 			h.opts.Now().Sub(closedAt(s, sh)) < time.Duration(retentionHours(s))*time.Hour
+	case filterAtTrimHorizon:
+		// Shards open at the trim horizon: open at now - retention.
+		return h.shardMatches(s, sh, filterAtTimestamp, h.opts.Now().Add(-time.Duration(retentionHours(s))*time.Hour))
 	case filterAtTimestamp:
 		// Shards open at ts (the first shards, for a ts before creation).
 		if ts.Before(s.CreatedAt) {
