@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ type serveFlags struct {
 	tlsCert    string
 	tlsKey     string
 	throttle   bool
+	cpuProfile string
 }
 
 func newServeCmd() *cobra.Command {
@@ -60,6 +62,8 @@ gracefully: in-flight requests finish and the store is flushed.`,
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key (PEM)")
 	fs.BoolVar(&f.throttle, "throughput-limits", def.Throughput.Enforce,
 		"enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	_ = fs.MarkHidden("cpuprofile")
 	return cmd
 }
 
@@ -111,6 +115,19 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			pf.Close()
+		}()
+	}
 
 	srv, err := server.New(cfg, logger)
 	if err != nil {
