@@ -54,6 +54,8 @@ type Config struct {
 	// and h2c). Default empty.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
+	// Firehose configures delivery streams; see firehose.go.
+	Firehose Firehose `yaml:"firehose"`
 }
 
 // Throughput holds per-shard throughput limits as AWS enforces them on
@@ -172,6 +174,7 @@ func Default() Config {
 			TakeoverAfter:         5 * time.Second,
 			Heartbeat:             5 * time.Second,
 		},
+		Firehose: defaultFirehose(),
 	}
 }
 
@@ -297,5 +300,6 @@ func (c Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert and tls_key: set both or neither")
 	}
+	errs = append(errs, c.Firehose.validate()...)
 	return errors.Join(errs...)
 }
