@@ -31,12 +31,20 @@ type SourceOptions struct {
 	// Log and Stream name what is read. Required.
 	Log    Log
 	Stream string
-	// Shards are the shard indexes this input reads (KDA's
-	// InputParallelism assigns a stream's shards to SOURCE_SQL_STREAM_001,
-	// _002, ...); nil means every shard the stream has when opened.
+	// Shards are the shard indexes this input reads, fixed at Open; nil
+	// means every shard the stream has, including the children that
+	// resharding creates later (see Filter).
 	Shards []uint32
-	// Start is where shards without a checkpointed position start:
-	// storage.Latest (NOW, the default) or storage.TrimHorizon.
+	// Filter, when not nil, selects the shards this input reads among
+	// every shard the stream has or will have (KDA's InputParallelism
+	// spreads a stream's shards over SOURCE_SQL_STREAM_001, _002, ...);
+	// Shards is then ignored. Children of split or merged shards are
+	// picked up as they appear.
+	Filter func(shardIndex uint32) bool
+	// Start is where shards without a checkpointed position start when
+	// opened: storage.Latest (NOW, the default), storage.TrimHorizon, or
+	// storage.AtTimestamp (a resumed NOW: the time the input was first
+	// started). Shards created after Open start at their beginning.
 	Start storage.Position
 	// MaxRecords bounds one batch. Default 1000.
 	MaxRecords int
@@ -66,6 +74,10 @@ type shardReader struct {
 type Source struct {
 	opts   SourceOptions
 	shards []*shardReader
+	// known is the number of the stream's shards already considered, when
+	// the source follows resharding.
+	known  int
+	follow bool
 }
 
 var _ sql.Source = (*Source)(nil)
@@ -94,26 +106,69 @@ func (s *Source) Open(_ context.Context, after map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("open stream %s: %w", s.opts.Stream, err)
 	}
-	indexes := s.opts.Shards
-	if indexes == nil {
-		for _, sh := range st.Shards {
-			indexes = append(indexes, sh.Index)
+	s.shards, s.known = nil, 0
+	s.follow = s.opts.Filter != nil || s.opts.Shards == nil
+	if !s.follow {
+		for _, idx := range s.opts.Shards {
+			if err := s.add(idx, s.startOf(idx, after)); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	s.shards = nil
-	for _, idx := range indexes {
-		id := catalog.ShardID(idx)
-		pos := s.opts.Start
-		if seq, ok := after[id]; ok {
-			pos = storage.Position{Type: storage.AfterSequence, Sequence: seq}
-		}
-		off, err := s.opts.Log.Seek(s.opts.Stream, idx, pos)
-		if err != nil {
-			return fmt.Errorf("seek %s %s: %w", s.opts.Stream, id, err)
-		}
-		s.shards = append(s.shards, &shardReader{index: idx, id: id, next: off})
+	return s.discover(st, func(idx uint32) storage.Position { return s.startOf(idx, after) })
+}
+
+func (s *Source) startOf(idx uint32, after map[string]string) storage.Position {
+	if seq, ok := after[catalog.ShardID(idx)]; ok {
+		return storage.Position{Type: storage.AfterSequence, Sequence: seq}
 	}
+	return s.opts.Start
+}
+
+func (s *Source) add(idx uint32, pos storage.Position) error {
+	id := catalog.ShardID(idx)
+	off, err := s.opts.Log.Seek(s.opts.Stream, idx, pos)
+	if err != nil {
+		return fmt.Errorf("seek %s %s: %w", s.opts.Stream, id, err)
+	}
+	s.shards = append(s.shards, &shardReader{index: idx, id: id, next: off})
 	return nil
+}
+
+// discover adds the stream's shards not considered yet that the filter
+// selects, at the position start gives.
+func (s *Source) discover(st catalog.Stream, start func(uint32) storage.Position) error {
+	for _, sh := range st.Shards[min(s.known, len(st.Shards)):] {
+		if s.opts.Filter == nil || s.opts.Filter(sh.Index) {
+			if err := s.add(sh.Index, start(sh.Index)); err != nil {
+				return err
+			}
+		}
+	}
+	s.known = max(s.known, len(st.Shards))
+	return nil
+}
+
+// refresh picks up shards created since the last look (children of a
+// split or merge), from their beginning. It runs before every watermark
+// is computed: a child's records arrive after it is created, so they
+// cannot fall below a watermark taken after the look.
+func (s *Source) refresh() error {
+	if !s.follow {
+		return nil
+	}
+	st, err := s.opts.Log.Stream(s.opts.Stream)
+	if err != nil {
+		if errors.Is(err, storage.ErrStreamNotFound) {
+			return nil // a deleted stream's shards end on their own
+		}
+		return fmt.Errorf("look up stream %s: %w", s.opts.Stream, err)
+	}
+	if len(st.Shards) == s.known {
+		return nil
+	}
+	return s.discover(st, func(uint32) storage.Position { return storage.Position{Type: storage.TrimHorizon} })
 }
 
 // Next returns the records that can be ordered now, and the watermark.
@@ -123,6 +178,9 @@ func (s *Source) Next(ctx context.Context) (sql.Batch, error) {
 	deadline := time.NewTimer(s.opts.IdleInterval)
 	defer deadline.Stop()
 	for {
+		if err := s.refresh(); err != nil {
+			return sql.Batch{}, err
+		}
 		if err := s.fill(); err != nil {
 			return sql.Batch{}, err
 		}
