@@ -56,6 +56,12 @@ type Config struct {
 	TLSKey  string `yaml:"tls_key"`
 	// Firehose configures delivery streams; see firehose.go.
 	Firehose Firehose `yaml:"firehose"`
+	// TLS holds TLS requirements; see security.go.
+	TLS TLS `yaml:"tls"`
+	// Auth configures SigV4 authentication; see security.go.
+	Auth Auth `yaml:"auth"`
+	// Encryption configures encryption at rest; see security.go.
+	Encryption Encryption `yaml:"encryption"`
 }
 
 // Throughput holds per-shard throughput limits as AWS enforces them on
@@ -301,5 +307,6 @@ func (c Config) Validate() error {
 		bad("tls_cert and tls_key: set both or neither")
 	}
 	errs = append(errs, c.Firehose.validate()...)
+	errs = append(errs, c.validateSecurity()...)
 	return errors.Join(errs...)
 }
