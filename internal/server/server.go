@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eddy-streaming/eddy/internal/config"
+	"github.com/eddy-streaming/eddy/internal/firehose"
 	"github.com/eddy-streaming/eddy/internal/kinesis"
 	"github.com/eddy-streaming/eddy/internal/storage"
 )
@@ -49,7 +50,9 @@ type Server struct {
 	logger  *slog.Logger
 	store   *storage.Store
 	kinesis *kinesis.Handler
-	http    *http.Server
+	// firehose serves delivery streams (Firehose_20150804 requests).
+	firehose *firehose.Service
+	http     *http.Server
 	// tls is the server's TLS configuration, nil when serving plain HTTP.
 	tls *tls.Config
 	// metrics is the registry served on GET /metrics.
@@ -96,7 +99,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	l := cfg.Limits
-	kh, err := kinesis.New(store, kinesis.Options{
+	kh, err := kinesis.New(kinesisStore{store}, kinesis.Options{
 		Region:      cfg.Region,
 		AccountID:   cfg.AccountID,
 		StatusDelay: cfg.StatusDelay,
@@ -136,8 +139,15 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("start kinesis api: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
+	fh, err := newFirehose(cfg, store, logger.With("component", "firehose"))
+	if err != nil {
+		kh.Close()
+		_ = store.Close()
+		return nil, fmt.Errorf("start firehose api: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, firehose: fh, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
 	s.metrics.MustRegister(kh.ShardMetrics())
+	s.metrics.MustRegister(firehose.NewCollector(fh))
 	// HTTP/1.1, HTTP/2 over TLS (ALPN) and unencrypted HTTP/2 with prior
 	// knowledge (h2c) on the same port: SubscribeToShard streams over each.
 	protocols := new(http.Protocols)
@@ -154,6 +164,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
+			_ = fh.Close()
 			kh.Close()
 			_ = store.Close()
 			return nil, fmt.Errorf("load TLS certificate: %w", err)
@@ -172,7 +183,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	mux.Handle("/", s.kinesis)
+	mux.Handle("/", withFirehose(s.firehose, s.kinesis))
 	return mux
 }
 
@@ -274,6 +285,8 @@ func (s *Server) Close(ctx context.Context) error {
 				_ = s.http.Close()
 			}
 		}
+		// Delivery workers read the store: stop them before closing it.
+		_ = s.firehose.Close()
 		s.kinesis.Close()
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
