@@ -334,3 +334,49 @@ func TestUpdateStreamAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, readAll(t, s, "s", 0))
 }
+
+func TestFsyncPolicies(t *testing.T) {
+	for _, policy := range []FsyncPolicy{FsyncAlways, FsyncInterval, FsyncNever} {
+		t.Run(policy.String(), func(t *testing.T) {
+			efs := vfs.NewErrorFS(vfs.Default)
+			dir := t.TempDir()
+			opts := Options{Dir: dir, FS: efs, Fsync: policy, FsyncInterval: 5 * time.Millisecond}
+			s, err := Open(opts)
+			require.NoError(t, err)
+			_, err = s.CreateStream("s", 2, 0, "", nil)
+			require.NoError(t, err)
+			efs.ResetCounts()
+			for i := range 50 {
+				res, err := s.Put(context.Background(), "s", []Record{rec(fmt.Sprint(i), "v")})
+				require.NoError(t, err)
+				require.NoError(t, res[0].Err)
+			}
+			syncs := efs.Count(vfs.OpSync)
+			switch policy {
+			case FsyncAlways:
+				require.GreaterOrEqual(t, syncs, int64(1))
+			case FsyncNever:
+				require.Zero(t, syncs, "never: no fsync while appending")
+			case FsyncInterval:
+				require.Eventually(t, func() bool { return efs.Count(vfs.OpSync) >= 1 }, time.Second, time.Millisecond,
+					"interval: a background fsync follows the appends")
+			}
+			require.NoError(t, s.Close()) // Close makes everything durable
+			s, err = Open(opts)
+			require.NoError(t, err)
+			defer s.Close()
+			n := len(readAll(t, s, "s", 0)) + len(readAll(t, s, "s", 1))
+			require.Equal(t, 50, n)
+		})
+	}
+}
+
+func TestParseFsyncPolicy(t *testing.T) {
+	for in, want := range map[string]FsyncPolicy{"": FsyncAlways, "always": FsyncAlways, "interval": FsyncInterval, "never": FsyncNever} {
+		got, err := ParseFsyncPolicy(in)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := ParseFsyncPolicy("sometimes")
+	require.ErrorContains(t, err, "sometimes")
+}
