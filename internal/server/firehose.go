@@ -84,8 +84,9 @@ func firehoseTables(in map[string][]config.FirehoseColumn) (map[string][]firehos
 }
 
 // withFirehose routes requests whose X-Amz-Target names the Firehose API
-// to fh, and every other request to next.
-func withFirehose(fh *firehose.Service, next http.Handler) http.Handler {
+// to fh (the delivery streams service, or a handler in front of it), and
+// every other request to next.
+func withFirehose(fh, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if firehose.IsRequest(r) {
 			fh.ServeHTTP(w, r)
