@@ -38,6 +38,8 @@ type consumer struct {
 	Name    string `json:"name"`
 	Created int64  `json:"created_ms"`
 	Status  string `json:"status"`
+	// Policy is the consumer's resource policy document (policy.go).
+	Policy string `json:"policy,omitempty"`
 }
 
 func (c consumer) createdAt() time.Time { return time.UnixMilli(c.Created) }

@@ -25,6 +25,7 @@ const (
 	errServiceUnavailable    = "ServiceUnavailable"
 	messageServiceShutdown   = "The service is shutting down. Try again."
 	messageInternalFailureKV = "An internal error occurred. Try again."
+	messageKeyUnavailable    = "The KMS key that encrypted the records, or the version of it they use, is not in the keyring."
 )
 
 // errorTable maps storage errors that reach the API edge without a more
@@ -46,6 +47,7 @@ var errorTable = []struct {
 	{storage.ErrClosed, errServiceUnavailable, http.StatusServiceUnavailable},
 	{storage.ErrWriteRefused, errInternalFailure, http.StatusInternalServerError},
 	{storage.ErrCorrupt, errInternalFailure, http.StatusInternalServerError},
+	{storage.ErrKeyUnavailable, errKMSNotFound, http.StatusBadRequest},
 	{context.Canceled, errInternalFailure, http.StatusInternalServerError},
 	{context.DeadlineExceeded, errInternalFailure, http.StatusInternalServerError},
 }
@@ -61,6 +63,9 @@ func toAPIError(err error) (apiErr *awsproto.Error, internal bool) {
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
 			msg := err.Error()
+			if row.typ == errKMSNotFound {
+				msg = messageKeyUnavailable
+			}
 			if row.status >= 500 {
 				msg = messageInternalFailureKV
 				if row.typ == errServiceUnavailable {

@@ -136,6 +136,10 @@ func (h *Handler) getRecords(_ context.Context, in *getRecordsInput) (any, error
 	if errors.Is(err, storage.ErrStreamNotFound) || errors.Is(err, storage.ErrShardNotFound) {
 		return nil, h.shardNotFound(shardID, it.name)
 	}
+	if errors.Is(err, storage.ErrKeyUnavailable) {
+		h.opts.Logger.Warn("read refused: encryption key unavailable", "stream", it.name, "shard", shardID, "error", err)
+		return nil, h.keyUnavailable(it.name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s/%s: %w", it.name, shardID, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eddy-streaming/eddy/internal/awsproto"
+	"github.com/eddy-streaming/eddy/internal/policy"
 )
 
 // ServiceName is the X-Amz-Target prefix of Kinesis Data Streams.
@@ -38,6 +39,11 @@ type Handler struct {
 	stopScaler chan struct{}
 	scalerDone chan struct{}
 	closeOnce  sync.Once
+
+	// policies holds parsed resource policies (policy.go).
+	policies *policy.Cache
+	// keyringMu serializes the creation of the managed key (encryption.go).
+	keyringMu sync.Mutex
 }
 
 // New returns a Handler over store. It finishes status transitions left
@@ -63,7 +69,7 @@ func New(store Store, opts Options) (*Handler, error) {
 	opts.Throughput.ensureDefaults()
 	opts.OnDemand.ensureDefaults()
 	opts.FanOut.ensureDefaults()
-	h := &Handler{store: store, opts: opts}
+	h := &Handler{store: store, opts: opts, policies: policy.NewCache(0)}
 	// Base64 inflates by 4/3; allow room for keys and JSON punctuation.
 	maxPayload := max(opts.Limits.PutRecordsMaxBytes, opts.Limits.MaxRecordSize, maxRecordSizeCeiling)
 	h.maxBody = int64(maxPayload)/3*4 + int64(opts.Limits.PutRecordsMaxRecords)*1024 + 1<<20
@@ -100,6 +106,9 @@ func op[In any](fn func(h *Handler, ctx context.Context, in *In) (any, error)) o
 		in := new(In)
 		if e := awsproto.Decode(req.Format, req.Body, in); e != nil {
 			return nil, e
+		}
+		if err := h.authorize(ctx, req.Operation, in); err != nil {
+			return nil, err
 		}
 		return fn(h, ctx, in)
 	}
@@ -144,6 +153,11 @@ func init() {
 		"DescribeStreamConsumer":                 op((*Handler).describeStreamConsumer),
 		"ListStreamConsumers":                    op((*Handler).listStreamConsumers),
 		"DeregisterStreamConsumer":               op((*Handler).deregisterStreamConsumer),
+		"PutResourcePolicy":                      op((*Handler).putResourcePolicy),
+		"GetResourcePolicy":                      op((*Handler).getResourcePolicy),
+		"DeleteResourcePolicy":                   op((*Handler).deleteResourcePolicy),
+		"StartStreamEncryption":                  op((*Handler).startStreamEncryption),
+		"StopStreamEncryption":                   op((*Handler).stopStreamEncryption),
 		// SubscribeToShard streams its response; ServeHTTP calls it.
 		"SubscribeToShard": nil,
 	}
@@ -169,6 +183,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer req.Release()
+	ctx, ok := h.authenticate(w, r, req)
+	if !ok {
+		return
+	}
+	r = r.WithContext(ctx)
 	if req.Operation == "SubscribeToShard" {
 		if err := h.subscribeToShard(w, r, req); err != nil {
 			h.writeError(w, req, err)

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Limits bound requests. The zero value of a field means its default.
@@ -150,6 +152,18 @@ type Options struct {
 	// SettingsFile is where account settings (UpdateAccountSettings) are
 	// kept; empty keeps them in memory only.
 	SettingsFile string
+	// Verifier authenticates requests (SigV4 against configured keys); an
+	// authenticated request is then authorized against the resource
+	// policy of what it names. Nil accepts any well-formed signature and
+	// authorizes nothing (authentication off).
+	Verifier Verifier
+	// Keyring holds the master keys of encrypted streams; it must be the
+	// store's. Nil means StartStreamEncryption fails with
+	// KMSNotFoundException.
+	Keyring Keyring
+	// AuthzDenied, if set, counts requests refused by authorization,
+	// labelled with the IAM action ("action").
+	AuthzDenied *prometheus.CounterVec
 	// Logger receives server faults; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.

@@ -80,10 +80,11 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (any, error
 	if h.metered(s) {
 		h.countWrites(s, recs, res)
 	}
+	encType, _ := encryptionOf(s)
 	return &putRecordOutput{
 		ShardId:        catalog.ShardID(res[0].ShardIndex),
 		SequenceNumber: res[0].SequenceNumber,
-		EncryptionType: "NONE",
+		EncryptionType: encType,
 	}, nil
 }
 
@@ -101,6 +102,9 @@ func (h *Handler) putError(name string, err error) error {
 		return invalidArgument("Invalid ExplicitHashKey. %s", err.Error())
 	case errors.Is(err, storage.ErrRecordTooLarge):
 		return invalidArgument("Record is too large for stream %s under account %s.", name, h.opts.AccountID)
+	case errors.Is(err, storage.ErrKeyUnavailable):
+		h.opts.Logger.Warn("write refused: encryption key unavailable", "stream", name, "error", err)
+		return h.keyUnavailable(name)
 	}
 	return err
 }
@@ -115,6 +119,9 @@ func (h *Handler) putRecords(ctx context.Context, req *awsproto.Request) (any, e
 		}
 	} else if e := awsproto.Decode(req.Format, req.Body, in); e != nil {
 		return nil, e
+	}
+	if err := h.authorize(ctx, req.Operation, in); err != nil {
+		return nil, err
 	}
 	return h.doPutRecords(ctx, in)
 }
@@ -170,7 +177,8 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 
 	// Records over the stream's record size fail alone; the others are
 	// stored. index maps each stored record back to its request entry.
-	out := &putRecordsOutput{Records: make([]putRecordsResultEntry, len(in.Records)), EncryptionType: "NONE"}
+	encType, _ := encryptionOf(s)
+	out := &putRecordsOutput{Records: make([]putRecordsResultEntry, len(in.Records)), EncryptionType: encType}
 	recs := make([]storage.Record, 0, len(in.Records))
 	index := make([]int, 0, len(in.Records))
 	maxSize := h.maxRecordSize(s)
@@ -211,6 +219,10 @@ func (h *Handler) doPutRecords(ctx context.Context, in *putRecordsInput) (any, e
 		}
 		if len(res) != len(recs) {
 			return nil, errors.New("store returned a result count unlike the record count")
+		}
+		if err := allKeyUnavailable(res); err != nil {
+			// The stream's key is gone: nothing was stored.
+			return nil, h.putError(name, err)
 		}
 		for j, r := range res {
 			entry := &out.Records[index[j]]

@@ -259,6 +259,7 @@ func (h *Handler) describeStream(_ context.Context, in *describeStreamInput) (an
 	} else {
 		shards = []shardOut{}
 	}
+	encType, keyID := encryptionOf(s)
 	return &describeStreamOutput{StreamDescription: streamDescription{
 		StreamName:              s.Name,
 		StreamARN:               h.streamARN(s.Name),
@@ -269,7 +270,8 @@ func (h *Handler) describeStream(_ context.Context, in *describeStreamInput) (an
 		RetentionPeriodHours:    retentionHours(s),
 		StreamCreationTimestamp: awsproto.NewTimestamp(s.CreatedAt),
 		EnhancedMonitoring:      enhancedMonitoring(s),
-		EncryptionType:          "NONE",
+		EncryptionType:          encType,
+		KeyId:                   keyID,
 	}}, nil
 }
 
@@ -287,6 +289,7 @@ func (h *Handler) describeStreamSummary(_ context.Context, in *describeStreamSum
 	if err != nil {
 		return nil, err
 	}
+	encType, keyID := encryptionOf(s)
 	return &describeStreamSummaryOutput{StreamDescriptionSummary: streamDescriptionSummary{
 		StreamName:                 s.Name,
 		StreamARN:                  h.streamARN(s.Name),
@@ -295,7 +298,8 @@ func (h *Handler) describeStreamSummary(_ context.Context, in *describeStreamSum
 		RetentionPeriodHours:       retentionHours(s),
 		StreamCreationTimestamp:    awsproto.NewTimestamp(s.CreatedAt),
 		EnhancedMonitoring:         enhancedMonitoring(s),
-		EncryptionType:             "NONE",
+		EncryptionType:             encType,
+		KeyId:                      keyID,
 		OpenShardCount:             int64(openShardCount(s)),
 		ConsumerCount:              int64(len(consumersOf(s))),
 		MaxRecordSizeInKiB:         int64(h.maxRecordSize(s) >> 10),

@@ -129,6 +129,9 @@ func (h *Handler) subscribeToShard(w http.ResponseWriter, r *http.Request, req *
 	if e := awsproto.Decode(req.Format, req.Body, in); e != nil {
 		return e
 	}
+	if err := h.authorize(r.Context(), req.Operation, in); err != nil {
+		return err
+	}
 	var v validator
 	v.reqStr("consumerARN", in.ConsumerARN, 1, 2048, patternConsumerARN)
 	v.reqStr("shardId", in.ShardId, 1, 128, patternName)

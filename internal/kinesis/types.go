@@ -83,6 +83,7 @@ type streamDescription struct {
 	StreamCreationTimestamp *awsproto.Timestamp `json:"StreamCreationTimestamp,omitempty"`
 	EnhancedMonitoring      []enhancedMetrics   `json:"EnhancedMonitoring"`
 	EncryptionType          string              `json:"EncryptionType"`
+	KeyId                   *string             `json:"KeyId,omitempty"`
 }
 
 type describeStreamOutput struct {
@@ -102,6 +103,7 @@ type streamDescriptionSummary struct {
 	StreamCreationTimestamp *awsproto.Timestamp `json:"StreamCreationTimestamp,omitempty"`
 	EnhancedMonitoring      []enhancedMetrics   `json:"EnhancedMonitoring"`
 	EncryptionType          string              `json:"EncryptionType"`
+	KeyId                   *string             `json:"KeyId,omitempty"`
 	OpenShardCount          int64               `json:"OpenShardCount"`
 	ConsumerCount           int64               `json:"ConsumerCount"`
 	MaxRecordSizeInKiB      int64               `json:"MaxRecordSizeInKiB,omitempty"`

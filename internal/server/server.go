@@ -52,6 +52,8 @@ type Server struct {
 	kinesis *kinesis.Handler
 	// firehose serves delivery streams (Firehose_20150804 requests).
 	firehose *firehose.Service
+	// security holds the keyring and the request verifier (security.go).
+	security *security
 	http     *http.Server
 	// tls is the server's TLS configuration, nil when serving plain HTTP.
 	tls *tls.Config
@@ -88,7 +90,12 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := newSecurity(cfg, logger.With("component", "security"))
+	if err != nil {
+		return nil, err
+	}
 	store, err := storage.Open(storage.Options{
+		Keyring:       sec.keyring,
 		Dir:           cfg.DataDir,
 		Fsync:         fsync,
 		FsyncInterval: cfg.FsyncInterval,
@@ -133,6 +140,9 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 			Heartbeat:             cfg.FanOut.Heartbeat,
 		},
 		SettingsFile: filepath.Join(cfg.DataDir, accountSettingsFile),
+		Verifier:     sec.kinesisVerifier(),
+		Keyring:      sec.keyring,
+		AuthzDenied:  sec.authzDenied,
 		Logger:       logger.With("component", "kinesis"),
 	})
 	if err != nil {
@@ -145,9 +155,10 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("start firehose api: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, firehose: fh, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, firehose: fh, security: sec, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
 	s.metrics.MustRegister(kh.ShardMetrics())
 	s.metrics.MustRegister(firehose.NewCollector(fh))
+	s.metrics.MustRegister(sec.collectors()...)
 	// HTTP/1.1, HTTP/2 over TLS (ALPN) and unencrypted HTTP/2 with prior
 	// knowledge (h2c) on the same port: SubscribeToShard streams over each.
 	protocols := new(http.Protocols)
@@ -171,6 +182,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		s.http.TLSConfig = s.tls
+		protocols.SetUnencryptedHTTP2(false) // the port speaks only TLS
 	}
 	// Shutdown waits for responses to end; subscriptions would not.
 	s.http.RegisterOnShutdown(kh.EndSubscriptions)
@@ -183,7 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	mux.Handle("/", withFirehose(s.firehose, s.kinesis))
+	mux.Handle("/", withFirehose(s.security.guard(s.firehoseAPI(), s.firehose), s.kinesis))
 	return mux
 }
 
