@@ -1,20 +1,14 @@
 package e2e
 
-// End-to-end tests of delivery streams, driven with the AWS SDK for Go v2
-// firehose client. Until eddy serve mounts the Firehose API, they run the
-// delivery service in a child process of their own (storage engine,
-// firehose.Service, HTTP on loopback), which is what the server will
-// compose; TestFirehoseThroughEddyServe runs against eddy serve itself
-// once it answers Firehose_20150804 calls.
+// End-to-end tests of delivery streams through eddy serve, driven with
+// the AWS SDK for Go v2 firehose and kinesis clients: the eddy binary
+// SIGKILLed mid-delivery (every Parquet row lands exactly once), and a
+// delivery stream reading an Eddy stream across a shard split.
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,64 +22,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	fh "github.com/aws/aws-sdk-go-v2/service/firehose"
 	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
-	"github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
-
-	"github.com/eddy-streaming/eddy/internal/firehose"
-	"github.com/eddy-streaming/eddy/internal/storage"
 )
 
-// firehoseChildEnv names the data directory of a child delivery server.
-const firehoseChildEnv = "EDDY_E2E_FIREHOSE_CHILD_DIR"
+// firehoseTestConfig is the eddy serve configuration of the delivery
+// tests: the "shop.orders" table, small Parquet buffers, quick retries.
+const firehoseTestConfig = `firehose:
+  small_parquet_buffers: true
+  retry_base: 20ms
+  retry_max: 200ms
+  tables:
+    shop.orders:
+      - {name: id, type: bigint}
+      - {name: customer, type: string}
+      - {name: amount, type: "decimal(10,2)"}
+      - {name: ts, type: timestamp}
+      - {name: tags, type: "array<string>"}
+`
 
-// TestFirehoseChildServer is not a test: run by a parent test with
-// firehoseChildEnv set, it serves the Firehose API over a store in that
-// directory (fsync always) until killed, printing its URL first.
-func TestFirehoseChildServer(t *testing.T) {
-	dir := os.Getenv(firehoseChildEnv)
-	if dir == "" {
-		t.Skip("helper process for the firehose end-to-end tests")
-	}
-	st, err := storage.Open(storage.Options{Dir: filepath.Join(dir, "data")})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	svc, err := firehose.New(st, firehose.Options{
-		BucketDir: filepath.Join(dir, "buckets"), SmallParquetBuffers: true,
-		RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
-		Tables: map[string][]firehose.SchemaColumn{"shop.orders": {
-			{Name: "id", Type: "bigint"}, {Name: "customer", Type: "string"}, {Name: "amount", Type: "decimal(10,2)"},
-			{Name: "ts", Type: "timestamp"}, {Name: "tags", Type: "array<string>"}}},
-	})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	fmt.Println("listening http://" + ln.Addr().String())
-	_ = http.Serve(ln, svc)
-}
-
-// startFirehoseChild starts a child delivery server over dir.
-func startFirehoseChild(t *testing.T, dir string) (*exec.Cmd, *fh.Client) {
+// startFirehoseBinary starts the eddy binary (fsync always) over dir with
+// firehoseTestConfig and returns it with a Firehose client.
+func startFirehoseBinary(t *testing.T, bin, dir string) (*exec.Cmd, *fh.Client) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFirehoseChildServer$", "-test.v=false")
-	cmd.Env = append(os.Environ(), firehoseChildEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	require.True(t, ok, line)
+	cfg := filepath.Join(dir, "eddy.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(firehoseTestConfig), 0o644))
+	cmd, url := startBinary(t, bin, filepath.Join(dir, "data"), "--config", cfg)
 	return cmd, firehoseClient(url)
 }
 
@@ -189,19 +153,20 @@ func readOrderFiles(t *testing.T, root string) map[int64][]orderRow {
 }
 
 // TestFirehoseParquetKillAndRestart puts records into a delivery stream
-// with dynamic partitioning and Parquet conversion, SIGKILLs the server
+// with dynamic partitioning and Parquet conversion, SIGKILLs eddy serve
 // while it delivers, restarts it, and checks that every row lands exactly
 // once with every value intact.
 func TestFirehoseParquetKillAndRestart(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts child processes")
+		t.Skip("builds and runs the eddy binary")
 	}
+	bin := buildBinary(t)
 	dir := t.TempDir()
-	cmd, c := startFirehoseChild(t, dir)
+	cmd, c := startFirehoseBinary(t, bin, dir)
 	createOrdersStream(t, c)
 	const total = 6000
 	want := map[int64]orderRow{}
-	lake := filepath.Join(dir, "buckets", "lake")
+	lake := filepath.Join(dir, "data", "firehose", "buckets", "lake")
 	killed := false
 	for start := 0; start < total; start += 500 {
 		var recs []fhtypes.Record
@@ -219,7 +184,7 @@ func TestFirehoseParquetKillAndRestart(t *testing.T) {
 			_ = cmd.Wait()
 			t.Logf("killed with %d of %d acknowledged rows in files", len(readOrderFiles(t, lake)), start+500)
 			killed = true
-			cmd, c = startFirehoseChild(t, dir)
+			cmd, c = startFirehoseBinary(t, bin, dir)
 		}
 	}
 	var got map[int64][]orderRow
@@ -246,31 +211,87 @@ func TestFirehoseParquetKillAndRestart(t *testing.T) {
 	require.Equal(t, fhtypes.DeliveryStreamStatusActive, desc.DeliveryStreamDescription.DeliveryStreamStatus)
 }
 
-// TestFirehoseThroughEddyServe checks the API through eddy serve itself,
-// once the server mounts it.
-func TestFirehoseThroughEddyServe(t *testing.T) {
+// TestFirehoseKinesisStreamAsSource delivers an Eddy stream from LATEST
+// into the local data lake while one of its shards splits: records put
+// before the delivery stream are left out, every later record lands once,
+// and the records of a partition key keep their order across the split.
+// The delivery stream's own storage stream stays out of ListStreams.
+func TestFirehoseKinesisStreamAsSource(t *testing.T) {
 	ts := startServer(t, "")
-	c := firehoseClient(ts.url)
-	_, err := c.ListDeliveryStreams(context.Background(), &fh.ListDeliveryStreamsInput{})
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "UnknownOperationException" {
-		t.Skip("eddy serve does not mount the Firehose_20150804 API yet")
+	ts.createStream(t, "clicks", 2)
+	put := func(from, to int) {
+		var recs []kinesistypes.PutRecordsRequestEntry
+		for i := from; i < to; i++ {
+			recs = append(recs, kinesistypes.PutRecordsRequestEntry{
+				PartitionKey: aws.String(fmt.Sprintf("user-%d", i%7)), Data: fmt.Appendf(nil, "user-%d %d\n", i%7, i)})
+		}
+		out, err := ts.client.PutRecords(ctx(t), &kinesis.PutRecordsInput{StreamName: aws.String("clicks"), Records: recs})
+		require.NoError(t, err)
+		require.Zero(t, aws.ToInt32(out.FailedRecordCount))
 	}
-	require.NoError(t, err)
-	_, err = c.CreateDeliveryStream(ctx(t), &fh.CreateDeliveryStreamInput{
-		DeliveryStreamName: aws.String("e2e"),
+	put(-20, 0) // before the delivery stream: not delivered
+
+	c := firehoseClient(ts.url)
+	_, err := c.CreateDeliveryStream(ctx(t), &fh.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("clicks-to-lake"),
+		DeliveryStreamType: fhtypes.DeliveryStreamTypeKinesisStreamAsSource,
+		KinesisStreamSourceConfiguration: &fhtypes.KinesisStreamSourceConfiguration{
+			KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/clicks"),
+			RoleARN:          aws.String("arn:aws:iam::000000000000:role/firehose"),
+		},
 		ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{
-			BucketARN: aws.String("arn:aws:s3:::e2e-lake"), RoleARN: aws.String("arn:aws:iam::0:role/r"),
+			BucketARN: aws.String("arn:aws:s3:::lake"), RoleARN: aws.String("arn:aws:iam::000000000000:role/firehose"),
+			Prefix:         aws.String("clicks/"),
+			BufferingHints: &fhtypes.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)},
 		},
 	})
 	require.NoError(t, err)
-	out, err := c.PutRecordBatch(ctx(t), &fh.PutRecordBatchInput{DeliveryStreamName: aws.String("e2e"),
-		Records: []fhtypes.Record{{Data: []byte("a\n")}, {Data: []byte("b\n")}}})
+	_, err = c.PutRecordBatch(ctx(t), &fh.PutRecordBatchInput{DeliveryStreamName: aws.String("clicks-to-lake"),
+		Records: []fhtypes.Record{{Data: []byte("x")}}})
+	requireAPIError(t, err, "InvalidArgumentException", "")
+
+	put(0, 200)
+	_, err = ts.client.SplitShard(ctx(t), &kinesis.SplitShardInput{StreamName: aws.String("clicks"),
+		ShardToSplit: aws.String(shardID(0)), NewStartingHashKey: aws.String("85070591730234615865843651857942052864")})
 	require.NoError(t, err)
-	require.Zero(t, aws.ToInt32(out.FailedPutCount))
-	list, err := c.ListDeliveryStreams(ctx(t), &fh.ListDeliveryStreamsInput{})
+	ts.waitActive(t, "clicks")
+	put(200, 400)
+
+	lake := filepath.Join(ts.cfg.DataDir, "firehose", "buckets", "lake")
+	var objects [][]string
+	require.Eventually(t, func() bool {
+		objects = nil
+		n := 0
+		_ = filepath.WalkDir(lake, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+				b, _ := os.ReadFile(path)
+				lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+				objects = append(objects, lines)
+				n += len(lines)
+			}
+			return nil
+		})
+		return n >= 400
+	}, 30*time.Second, 20*time.Millisecond)
+	seen := map[int]bool{}
+	for _, lines := range objects {
+		last := map[string]int{}
+		for _, l := range lines {
+			var user string
+			var i int
+			_, err := fmt.Sscanf(l, "%s %d", &user, &i)
+			require.NoError(t, err, l)
+			require.GreaterOrEqual(t, i, 0, "record put before the delivery stream was created")
+			require.False(t, seen[i], "record %d delivered twice", i)
+			seen[i] = true
+			if prev, ok := last[user]; ok {
+				require.Less(t, prev, i, "records of %s out of order", user)
+			}
+			last[user] = i
+		}
+	}
+	require.Len(t, seen, 400)
+	list, err := ts.client.ListStreams(ctx(t), &kinesis.ListStreamsInput{})
 	require.NoError(t, err)
-	require.Equal(t, []string{"e2e"}, list.DeliveryStreamNames)
-	_, err = c.DeleteDeliveryStream(ctx(t), &fh.DeleteDeliveryStreamInput{DeliveryStreamName: aws.String("e2e")})
-	require.NoError(t, err)
+	require.Equal(t, []string{"clicks"}, list.StreamNames)
 }
