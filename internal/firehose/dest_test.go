@@ -225,6 +225,9 @@ func testPostgresDSN(t *testing.T) string {
 	defer cancel()
 	conn, err := pgx.Connect(c, dsn)
 	if err != nil {
+		if os.Getenv("EDDY_TEST_POSTGRES_REQUIRED") != "" {
+			t.Fatalf("no PostgreSQL reachable at %s (EDDY_TEST_POSTGRES_REQUIRED is set): %v", dsn, err)
+		}
 		t.Skipf("no PostgreSQL reachable at %s (set EDDY_TEST_POSTGRES; .ci/run starts one): %v", dsn, err)
 	}
 	_ = conn.Close(c)
