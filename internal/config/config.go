@@ -56,6 +56,8 @@ type Config struct {
 	TLSKey  string `yaml:"tls_key"`
 	// Firehose configures delivery streams; see firehose.go.
 	Firehose Firehose `yaml:"firehose"`
+	// Analytics configures streaming SQL applications; see analytics.go.
+	Analytics Analytics `yaml:"analytics"`
 	// TLS holds TLS requirements; see security.go.
 	TLS TLS `yaml:"tls"`
 	// Auth configures SigV4 authentication; see security.go.
@@ -180,7 +182,8 @@ func Default() Config {
 			TakeoverAfter:         5 * time.Second,
 			Heartbeat:             5 * time.Second,
 		},
-		Firehose: defaultFirehose(),
+		Firehose:  defaultFirehose(),
+		Analytics: defaultAnalytics(),
 	}
 }
 
@@ -307,6 +310,7 @@ func (c Config) Validate() error {
 		bad("tls_cert and tls_key: set both or neither")
 	}
 	errs = append(errs, c.Firehose.validate()...)
+	errs = append(errs, c.Analytics.validate()...)
 	errs = append(errs, c.validateSecurity()...)
 	return errors.Join(errs...)
 }
