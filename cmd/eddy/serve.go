@@ -112,6 +112,11 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return &exitError{code: 2, err: err}
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	if f.configFile != "" {
+		for _, w := range config.FileWarnings(f.configFile, cfg) {
+			logger.Warn(w)
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
