@@ -149,6 +149,8 @@ func New(store Store, opts Options) (*Service, error) {
 		d.close()
 		return nil, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, def := range defs {
 		a := &app{def: def, status: statusReady}
 		s.apps[def.Name] = a

@@ -30,6 +30,7 @@ import (
 	"github.com/eddy-streaming/eddy/internal/config"
 	"github.com/eddy-streaming/eddy/internal/firehose"
 	"github.com/eddy-streaming/eddy/internal/kinesis"
+	"github.com/eddy-streaming/eddy/internal/kinesisanalytics"
 	"github.com/eddy-streaming/eddy/internal/storage"
 )
 
@@ -52,6 +53,8 @@ type Server struct {
 	kinesis *kinesis.Handler
 	// firehose serves delivery streams (Firehose_20150804 requests).
 	firehose *firehose.Service
+	// analytics runs SQL applications (KinesisAnalytics_20150814 requests).
+	analytics *kinesisanalytics.Service
 	// security holds the keyring and the request verifier (security.go).
 	security *security
 	http     *http.Server
@@ -155,9 +158,17 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("start firehose api: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, firehose: fh, security: sec, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
+	ka, err := newAnalytics(cfg, store, logger.With("component", "analytics"))
+	if err != nil {
+		_ = fh.Close()
+		kh.Close()
+		_ = store.Close()
+		return nil, fmt.Errorf("start analytics api: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: logger, store: store, kinesis: kh, firehose: fh, analytics: ka, security: sec, served: make(chan struct{}), metrics: prometheus.NewRegistry()}
 	s.metrics.MustRegister(kh.ShardMetrics())
 	s.metrics.MustRegister(firehose.NewCollector(fh))
+	s.metrics.MustRegister(ka.Collector())
 	s.metrics.MustRegister(sec.collectors()...)
 	// HTTP/1.1, HTTP/2 over TLS (ALPN) and unencrypted HTTP/2 with prior
 	// knowledge (h2c) on the same port: SubscribeToShard streams over each.
@@ -175,6 +186,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
+			_ = ka.Close()
 			_ = fh.Close()
 			kh.Close()
 			_ = store.Close()
@@ -195,7 +207,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	mux.Handle("/", withFirehose(s.security.guard(s.firehoseAPI(), s.firehose), s.kinesis))
+	mux.Handle("/", withAnalytics(s.security.guard(s.analyticsAPI(), s.analytics),
+		withFirehose(s.security.guard(s.firehoseAPI(), s.firehose), s.kinesis)))
 	return mux
 }
 
@@ -297,7 +310,10 @@ func (s *Server) Close(ctx context.Context) error {
 				_ = s.http.Close()
 			}
 		}
-		// Delivery workers read the store: stop them before closing it.
+		// SQL applications write a final checkpoint and may write to
+		// delivery streams; delivery workers read the store: stop them
+		// before closing it.
+		_ = s.analytics.Close()
 		_ = s.firehose.Close()
 		s.kinesis.Close()
 		if err := s.store.Close(); err != nil {

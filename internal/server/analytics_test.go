@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	fh "github.com/aws/aws-sdk-go-v2/service/firehose"
+	fhtypes "github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ka "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics"
+	katypes "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics/types"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAnalyticsMounted runs a SQL application through the server: the
+// Kinesis Analytics API shares the port, the application reads a Kinesis
+// stream and writes to a Firehose delivery stream, its metrics are on
+// /metrics, and it runs again after a restart.
+func TestAnalyticsMounted(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	srv, err := New(cfg, nil)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	ctx := t.Context()
+	url := "http://" + srv.Addr()
+	creds := credentials.NewStaticCredentialsProvider("AKID", "secret", "")
+	kc := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds})
+	fc := fh.New(fh.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds})
+	ac := ka.New(ka.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds})
+
+	_, err = kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("in"), ShardCount: aws.Int32(1)})
+	require.NoError(t, err)
+	_, err = fc.CreateDeliveryStream(ctx, &fh.CreateDeliveryStreamInput{DeliveryStreamName: aws.String("lake"),
+		ExtendedS3DestinationConfiguration: &fhtypes.ExtendedS3DestinationConfiguration{
+			BucketARN: aws.String("arn:aws:s3:::lake"), RoleARN: aws.String("arn:aws:iam::000000000000:role/r"),
+			BufferingHints: &fhtypes.BufferingHints{IntervalInSeconds: aws.Int32(0), SizeInMBs: aws.Int32(1)}}})
+	require.NoError(t, err)
+	role := aws.String("arn:aws:iam::000000000000:role/r")
+	_, err = ac.CreateApplication(ctx, &ka.CreateApplicationInput{ApplicationName: aws.String("app"),
+		ApplicationCode: aws.String(`CREATE OR REPLACE STREAM "OUT" (v INTEGER);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM v * 2 FROM "SOURCE_SQL_STREAM_001";`),
+		Inputs: []katypes.Input{{NamePrefix: aws.String("SOURCE_SQL_STREAM"),
+			KinesisStreamsInput: &katypes.KinesisStreamsInput{ResourceARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/in"), RoleARN: role},
+			InputSchema: &katypes.SourceSchema{RecordFormat: &katypes.RecordFormat{RecordFormatType: katypes.RecordFormatTypeCsv},
+				RecordColumns: []katypes.RecordColumn{{Name: aws.String("V"), SqlType: aws.String("INTEGER")}}}}},
+		Outputs: []katypes.Output{{Name: aws.String("OUT"), DestinationSchema: &katypes.DestinationSchema{RecordFormatType: katypes.RecordFormatTypeCsv},
+			KinesisFirehoseOutput: &katypes.KinesisFirehoseOutput{ResourceARN: aws.String("arn:aws:firehose:us-east-1:000000000000:deliverystream/lake"), RoleARN: role}}},
+	})
+	require.NoError(t, err)
+	_, err = ac.StartApplication(ctx, &ka.StartApplicationInput{ApplicationName: aws.String("app"),
+		InputConfigurations: []katypes.InputConfiguration{{Id: aws.String("1.1"),
+			InputStartingPositionConfiguration: &katypes.InputStartingPositionConfiguration{InputStartingPosition: katypes.InputStartingPositionTrimHorizon}}}})
+	require.NoError(t, err)
+	_, err = kc.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("in"), PartitionKey: aws.String("k"), Data: []byte("21")})
+	require.NoError(t, err)
+
+	bucket := filepath.Join(dir, "firehose", "buckets", "lake")
+	require.Eventually(t, func() bool {
+		var data string
+		_ = filepath.WalkDir(bucket, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := os.ReadFile(path)
+				data += string(b)
+			}
+			return nil
+		})
+		return data == "42\n"
+	}, 10*time.Second, 20*time.Millisecond)
+
+	resp, err := http.Get(url + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(body), `eddy_sql_pump_rows_total{application="app",direction="out",pump="P"} 1`)
+	require.Contains(t, string(body), `eddy_sql_application_running{application="app"} 1`)
+
+	require.NoError(t, srv.Close(context.Background()))
+	srv, err = New(cfg, nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Close(context.Background())) }()
+	out, err := srv.analytics.Call(ctx, "DescribeApplication", []byte(`{"ApplicationName":"app"}`))
+	require.NoError(t, err)
+	require.True(t, strings.Contains(toJSON(t, out), `"ApplicationStatus":"RUNNING"`) ||
+		strings.Contains(toJSON(t, out), `"ApplicationStatus":"STARTING"`))
+}
+
+func toJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
