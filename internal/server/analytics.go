@@ -78,10 +78,13 @@ func withAnalytics(ka, next http.Handler) http.Handler {
 }
 
 // analyticsAPI guards the Kinesis Analytics API: actions
-// kinesisanalytics:<Operation> on the application a request names.
+// kinesisanalytics:<Operation> on the application a request names; the
+// Kinesis streams an application reads or writes need kinesis:GetRecords
+// or kinesis:PutRecords on them (kinesisStreamsCheck).
 func (s *Server) analyticsAPI() guardedAPI {
 	return guardedAPI{
 		service: "kinesisanalytics",
+		check:   s.kinesisStreamsCheck,
 		resource: func(_ string, f awsproto.Format, body []byte) string {
 			var in struct {
 				ApplicationName *string `json:"ApplicationName"`

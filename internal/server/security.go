@@ -136,7 +136,7 @@ func accessKeyOf(r *http.Request) string {
 }
 
 // guardedAPI describes an AWS JSON API other than Kinesis served on the
-// same port (Firehose), for guard.
+// same port (Firehose, Kinesis Analytics), for guard.
 type guardedAPI struct {
 	// service is the credential scope's service and the IAM prefix of
 	// the API's actions ("firehose").
@@ -234,8 +234,7 @@ func peerAddr(r *http.Request) netip.Addr {
 // firehoseAPI guards the Firehose API: actions firehose:<Operation> on
 // the delivery stream a request names. A caller creating a delivery
 // stream that reads a Kinesis stream must also be allowed
-// kinesis:GetRecords on that stream, since the delivery stream reads it
-// on the caller's behalf.
+// kinesis:GetRecords on that stream (kinesisStreamsCheck).
 func (s *Server) firehoseAPI() guardedAPI {
 	return guardedAPI{
 		service: "firehose",
@@ -248,20 +247,61 @@ func (s *Server) firehoseAPI() guardedAPI {
 			}
 			return "arn:aws:firehose:" + s.cfg.Region + ":" + s.cfg.AccountID + ":deliverystream/" + *in.DeliveryStreamName
 		},
-		check: func(r *http.Request, operation string, f awsproto.Format, body []byte) error {
-			if operation != "CreateDeliveryStream" {
-				return nil
-			}
-			var in struct {
-				KinesisStreamSourceConfiguration *struct {
-					KinesisStreamARN *string `json:"KinesisStreamARN"`
-				} `json:"KinesisStreamSourceConfiguration"`
-			}
-			if awsproto.Decode(f, body, &in) != nil || in.KinesisStreamSourceConfiguration == nil ||
-				in.KinesisStreamSourceConfiguration.KinesisStreamARN == nil {
-				return nil // the API refuses a bad body; nothing names a stream
-			}
-			return s.kinesis.Authorize(r, "GetRecords", *in.KinesisStreamSourceConfiguration.KinesisStreamARN)
-		},
+		check: s.kinesisStreamsCheck,
 	}
+}
+
+// kinesisStreamsCheck checks that the caller of another API may read, or
+// write, the Kinesis streams its request names: a Firehose delivery stream
+// or an analytics application reads its source streams and writes its
+// output streams on the caller's behalf, so the streams' resource policies
+// must not be sidestepped through them. Every value of a member whose name
+// ends in ARN (or ARNUpdate) that is a Kinesis stream ARN counts; under a
+// member whose name contains "Output" it is written (kinesis:PutRecords),
+// elsewhere read (kinesis:GetRecords). A body that does not decode names
+// nothing; the API refuses it.
+func (s *Server) kinesisStreamsCheck(r *http.Request, _ string, f awsproto.Format, body []byte) error {
+	var doc map[string]any
+	if awsproto.Decode(f, body, &doc) != nil {
+		return nil
+	}
+	var check func(v any, output bool) error
+	check = func(v any, output bool) error {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, child := range x {
+				out := output || strings.Contains(k, "Output")
+				if arn, ok := child.(string); ok && (strings.HasSuffix(k, "ARN") || strings.HasSuffix(k, "ARNUpdate")) &&
+					policy.ResourceTypeOf(arn) == policy.ResourceStream {
+					op := "GetRecords"
+					if out {
+						op = "PutRecords"
+					}
+					if err := s.kinesis.Authorize(r, op, arn); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := check(child, out); err != nil {
+					return err
+				}
+			}
+		case map[any]any: // nested maps of a CBOR body
+			m := make(map[string]any, len(x))
+			for k, child := range x {
+				if ks, ok := k.(string); ok {
+					m[ks] = child
+				}
+			}
+			return check(m, output)
+		case []any:
+			for _, child := range x {
+				if err := check(child, output); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return check(doc, false)
 }
