@@ -122,6 +122,12 @@ func (h *Handler) resourceOf(op policy.Operation, in any) (arn, doc string, err 
 	switch x := in.(type) {
 	case *getRecordsInput:
 		return h.iteratorResource(x)
+	case *subscribeToShardInput:
+		if x.ConsumerARN == nil {
+			var v validator
+			v.required("consumerARN", false)
+			return "", "", v.err()
+		}
 	case *listShardsInput:
 		if x.StreamName == nil && x.StreamARN == nil && x.NextToken != nil {
 			tok, terr := h.openToken(tokenListShards, *x.NextToken)

@@ -90,6 +90,7 @@ func TestAuthorizeUnresolvableReference(t *testing.T) {
 		{"DescribeStreamConsumer", map[string]any{"ConsumerName": "c"}, errInvalidArgument, "Either ConsumerARN"},
 		{"GetResourcePolicy", map[string]any{}, errValidation, "resourceARN"},
 		{"ListShards", map[string]any{"NextToken": "AAAA"}, errInvalidArgument, "Invalid NextToken."},
+		{"SubscribeToShard", map[string]any{"ShardId": "shardId-000000000000"}, errValidation, "consumerARN"},
 	} {
 		code, out := call(t, h, tt.op, tt.in)
 		require.Equal(t, 400, code, out)
