@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,23 @@ func TestSecurityWarnings(t *testing.T) {
 	require.NoError(t, os.Chmod(path, 0o600))
 	require.Empty(t, FileWarnings(path, c))
 	require.Empty(t, FileWarnings(path, Default()))
+}
+
+// TestSecurityDocExamples parses the YAML examples of the security
+// documentation, so that they stay valid configuration.
+func TestSecurityDocExamples(t *testing.T) {
+	for _, doc := range []string{"../../docs/security.md", "../../docs/security-design.md"} {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		blocks := strings.Split(string(b), "```yaml\n")[1:]
+		require.NotEmpty(t, blocks, doc)
+		for _, block := range blocks {
+			block, _, _ = strings.Cut(block, "```")
+			c, err := Parse([]byte(block))
+			require.NoError(t, err, "%s:\n%s", doc, block)
+			if c.Auth.Enabled {
+				require.NotEmpty(t, c.Auth.Keys, block)
+			}
+		}
+	}
 }
