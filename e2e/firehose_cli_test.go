@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,7 +88,9 @@ func TestFirehoseCLI(t *testing.T) {
 		input = append(input, line)
 		want[row.id] = row
 	}
-	res = cli.run(strings.Join(input, "\n")+"\n\n", "firehose", "put", "--delivery-stream", "orders")
+	file := filepath.Join(t.TempDir(), "orders.jsonl")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(input[:120], "\n")), 0o644))
+	res = cli.run(strings.Join(input[120:], "\n")+"\n\n", "firehose", "put", "--delivery-stream", "orders", file, "-")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stderr, "300 records")
 

@@ -429,38 +429,48 @@ func readLines(ctx context.Context, in io.Reader, inputs []string, newline bool,
 		maxLine--
 	}
 	for _, name := range inputs {
-		r := in
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return fmt.Errorf("open input: %w", err)
+		if name == "-" {
+			if err := readLinesFrom(ctx, in, "stdin", maxLine, newline, out); err != nil {
+				return err
 			}
-			defer f.Close()
-			r = f
+			continue
 		}
-		lines := newLineReader(r, maxLine)
-		for {
-			line, err := lines.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("read %s: %w", name, err)
-			}
-			if len(line) == 0 {
-				continue
-			}
-			if newline {
-				line = append(line, '\n')
-			}
-			select {
-			case out <- line:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("open input: %w", err)
+		}
+		err = readLinesFrom(ctx, f, name, maxLine, newline, out)
+		f.Close()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// readLinesFrom sends the non-empty lines of one input named name.
+func readLinesFrom(ctx context.Context, r io.Reader, name string, maxLine int, newline bool, out chan<- []byte) error {
+	lines := newLineReader(r, maxLine)
+	for {
+		line, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if newline {
+			line = append(line, '\n')
+		}
+		select {
+		case out <- line:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // batchPutter sends records in PutRecordBatch calls and retries failures.
