@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,10 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -38,22 +33,36 @@ const (
 )
 
 // clientFlags are the flags shared by the commands that talk to a Kinesis
-// endpoint (stream, put, tail, bench).
+// endpoint (stream, consumer, tags, put, tail, stats, bench).
 type clientFlags struct {
 	endpoint string
 	region   string
+	profile  string
 }
 
-// register adds --endpoint and --region to fs.
-func (f *clientFlags) register(fs *pflag.FlagSet) {
-	endpoint := defaultEndpoint
-	if env, ok := os.LookupEnv("EDDY_ENDPOINT"); ok {
-		endpoint = env
+// endpointEnv are the environment variables that name the endpoint, in
+// order of precedence; the first one set is --endpoint's default.
+var endpointEnv = []string{"EDDY_ENDPOINT", "AWS_ENDPOINT_URL_KINESIS", "AWS_ENDPOINT_URL"}
+
+// defaultEndpointFromEnv returns the endpoint named by the environment, or
+// the local default.
+func defaultEndpointFromEnv() string {
+	for _, name := range endpointEnv {
+		if env, ok := os.LookupEnv(name); ok {
+			return env
+		}
 	}
-	fs.StringVar(&f.endpoint, "endpoint", endpoint,
-		`Kinesis endpoint URL (env EDDY_ENDPOINT); "" or "aws" means AWS's own endpoint for the region`)
+	return defaultEndpoint
+}
+
+// register adds --endpoint, --region and --profile to fs.
+func (f *clientFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.endpoint, "endpoint", defaultEndpointFromEnv(),
+		`Kinesis endpoint URL (env EDDY_ENDPOINT, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL); "aws" means AWS's own endpoint for the region`)
 	fs.StringVar(&f.region, "region", "",
 		"AWS region (default: from AWS_REGION or the AWS config file, else "+defaultRegion+")")
+	fs.StringVar(&f.profile, "profile", "",
+		"profile of the AWS config and credentials files (default: from AWS_PROFILE, else default)")
 }
 
 // clientOptions tune the client for a command.
@@ -93,9 +102,29 @@ func (f *clientFlags) endpointURL() (string, error) {
 // newClient builds a Kinesis client from the flags, the AWS environment and
 // config files.
 func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kinesis.Client, error) {
+	cfg, err := f.awsConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	endpoint, err := f.endpointURL()
 	if err != nil {
 		return nil, err
+	}
+	return kinesis.NewFromConfig(cfg, func(o *kinesis.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, addRequestBodyWithoutWriteTo)
+	}), nil
+}
+
+// awsConfig loads the SDK configuration from the flags, the AWS environment
+// and config files. Its HTTPClient also serves other requests to the
+// endpoint (eddy stats reads /metrics with it).
+func (f *clientFlags) awsConfig(ctx context.Context, opts clientOptions) (aws.Config, error) {
+	endpoint, err := f.endpointURL()
+	if err != nil {
+		return aws.Config{}, err
 	}
 	plainHTTP := strings.HasPrefix(endpoint, "http://")
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
@@ -114,6 +143,9 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 	if f.region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(f.region))
 	}
+	if f.profile != "" {
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(f.profile))
+	}
 	if opts.maxAttempts > 0 {
 		loadOpts = append(loadOpts, config.WithRetryMaxAttempts(opts.maxAttempts))
 	}
@@ -125,7 +157,7 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
+		return aws.Config{}, apiError("load AWS config", err)
 	}
 	if local {
 		// Use the configured credentials if there are any, else dummy
@@ -138,12 +170,7 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion
 	}
-	return kinesis.NewFromConfig(cfg, func(o *kinesis.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-		o.APIOptions = append(o.APIOptions, addRequestBodyWithoutWriteTo)
-	}), nil
+	return cfg, nil
 }
 
 // addRequestBodyWithoutWriteTo adds a middleware that sends request bodies
@@ -202,49 +229,4 @@ func (c *fallbackCredentials) Retrieve(ctx context.Context) (aws.Credentials, er
 		}
 	}
 	return c.fallback.Retrieve(ctx)
-}
-
-// apiError turns an SDK error into a short message: the service's error
-// code and message, or the network failure, after action.
-func apiError(action string, err error) error {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return fmt.Errorf("%s: %s: %s", action, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return fmt.Errorf("%s: cannot reach the endpoint: %w", action, opErr)
-	}
-	return fmt.Errorf("%s: %w", action, err)
-}
-
-// usageErrorf returns an error that makes eddy exit with status 2.
-func usageErrorf(format string, args ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
-}
-
-// usageFlagErrors makes cmd's flag parsing errors exit with status 2.
-func usageFlagErrors(cmd *cobra.Command) {
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: 2, err: err}
-	})
-}
-
-// usageArgs wraps a cobra argument validator so that its errors exit with
-// status 2.
-func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := validate(cmd, args); err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		return nil
-	}
-}
-
-// requireStream is the usage error for a missing --stream.
-func requireStream(stream string) error {
-	if strings.TrimSpace(stream) == "" {
-		return usageErrorf("--stream is required")
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -189,4 +190,88 @@ func TestClientSurvivesLateRequestWrite(t *testing.T) {
 		require.NoError(t, hc.lastWriteErr(t))
 		require.EqualValues(t, 1, hc.dials.Load())
 	})
+}
+
+func TestClientFlagsEndpoint(t *testing.T) {
+	tests := []struct {
+		endpoint string
+		aws      bool
+		url      string
+		usage    bool
+	}{
+		{"http://127.0.0.1:4567", false, "http://127.0.0.1:4567", false},
+		{"https://kinesis.eu-west-1.amazonaws.com", true, "https://kinesis.eu-west-1.amazonaws.com", false},
+		{"", true, "", false},
+		{"aws", true, "", false},
+		{"127.0.0.1:4567", false, "", true},
+		{"ftp://x", false, "", true},
+	}
+	for _, tt := range tests {
+		f := clientFlags{endpoint: tt.endpoint}
+		require.Equal(t, tt.aws, f.awsEndpoint(), tt.endpoint)
+		got, err := f.endpointURL()
+		if tt.usage {
+			require.Equal(t, exitUsage, exitCode(err), tt.endpoint)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tt.url, got)
+	}
+}
+
+func TestEndpointFromEnv(t *testing.T) {
+	for _, name := range endpointEnv {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	require.Equal(t, defaultEndpoint, defaultEndpointFromEnv())
+	t.Setenv("AWS_ENDPOINT_URL", "http://general:1")
+	require.Equal(t, "http://general:1", defaultEndpointFromEnv())
+	t.Setenv("AWS_ENDPOINT_URL_KINESIS", "http://kinesis:2")
+	require.Equal(t, "http://kinesis:2", defaultEndpointFromEnv(), "the service's own variable first")
+	t.Setenv("EDDY_ENDPOINT", "http://eddy:3")
+	require.Equal(t, "http://eddy:3", defaultEndpointFromEnv(), "then Eddy's")
+}
+
+// TestClientFlagsProfile checks that --profile picks the region and the
+// credentials of a profile in the AWS config files, and that a missing
+// profile is a usage error.
+func TestClientFlagsProfile(t *testing.T) {
+	dir := t.TempDir()
+	configFile, credentialsFile := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	require.NoError(t, os.WriteFile(configFile, []byte("[default]\nregion = us-west-2\n\n[profile eddy-test]\nregion = eu-west-3\n"), 0o600))
+	require.NoError(t, os.WriteFile(credentialsFile, []byte("[eddy-test]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = secret\n"), 0o600))
+	t.Setenv("AWS_CONFIG_FILE", configFile)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credentialsFile)
+	for _, name := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	ctx := context.Background()
+
+	f := clientFlags{endpoint: "http://127.0.0.1:1", profile: "eddy-test"}
+	cfg, err := f.awsConfig(ctx, clientOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "eu-west-3", cfg.Region)
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "AKIAPROFILE", creds.AccessKeyID)
+
+	f = clientFlags{endpoint: "http://127.0.0.1:1"}
+	cfg, err = f.awsConfig(ctx, clientOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "us-west-2", cfg.Region, "the default profile")
+	creds, err = cfg.Credentials.Retrieve(ctx)
+	require.NoError(t, err)
+	require.Equal(t, dummyAccessKeyID, creds.AccessKeyID, "dummy credentials for a local endpoint without any")
+
+	f = clientFlags{endpoint: "http://127.0.0.1:1", profile: "eddy-test", region: "ap-south-1"}
+	cfg, err = f.awsConfig(ctx, clientOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "ap-south-1", cfg.Region, "--region wins")
+
+	f = clientFlags{endpoint: "http://127.0.0.1:1", profile: "nope"}
+	_, err = f.awsConfig(ctx, clientOptions{})
+	require.Equal(t, exitUsage, exitCode(err), "%v", err)
+	require.ErrorContains(t, err, `no profile "nope"`)
 }
