@@ -107,7 +107,7 @@ func TestCLI(t *testing.T) {
 
 		cli.ok("stream", "delete", "--stream", "cli", "--wait")
 		res = cli.run("", "stream", "describe", "--stream", "cli")
-		require.Equal(t, 1, res.code, "an API error exits 1")
+		require.Equal(t, 3, res.code, "ResourceNotFoundException exits 3")
 		require.Contains(t, res.stderr, "ResourceNotFoundException")
 		require.Empty(t, cli.ok("stream", "list"))
 	})

@@ -336,8 +336,13 @@ func describeStream(ctx context.Context, kc *kinesis.Client, ref streamRef) (*st
 	return d, nil
 }
 
+// listShardsAPI is the call listShards makes.
+type listShardsAPI interface {
+	ListShards(ctx context.Context, in *kinesis.ListShardsInput, opts ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error)
+}
+
 // listShards pages through ListShards.
-func listShards(ctx context.Context, kc *kinesis.Client, ref streamRef) ([]types.Shard, error) {
+func listShards(ctx context.Context, kc listShardsAPI, ref streamRef) ([]types.Shard, error) {
 	var shards []types.Shard
 	in := &kinesis.ListShardsInput{StreamName: ref.name, StreamARN: ref.arn}
 	for {

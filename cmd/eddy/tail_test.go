@@ -10,15 +10,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eddy-streaming/eddy/producer"
 )
 
-func record(data, seq string) types.Record {
-	at := time.Date(2026, 11, 25, 10, 11, 12, 345_000_000, time.UTC)
-	return types.Record{
+var testArrival = time.Date(2026, 11, 25, 10, 11, 12, 345_000_000, time.UTC)
+
+func record(data, seq string) producer.UserRecord {
+	return producer.UserRecord{
 		Data:                        []byte(data),
-		SequenceNumber:              aws.String(seq),
-		PartitionKey:                aws.String("pk"),
-		ApproximateArrivalTimestamp: &at,
+		SequenceNumber:              seq,
+		PartitionKey:                "pk",
+		ApproximateArrivalTimestamp: testArrival,
 	}
 }
 
@@ -39,29 +42,51 @@ func TestNewTailRecord(t *testing.T) {
 	arrival, err := time.Parse(time.RFC3339, r.ArrivalTime)
 	require.NoError(t, err, "arrival_time is RFC 3339")
 	require.Equal(t, 345*time.Millisecond, time.Duration(arrival.Nanosecond()))
+
+	agg := record("x", "7")
+	agg.Aggregated, agg.SubSequenceNumber, agg.ExplicitHashKey = true, 0, "12"
+	line, err := json.Marshal(newTailRecord("s", agg))
+	require.NoError(t, err)
+	require.Contains(t, string(line), `"sub_sequence_number":0`, "present for the first user record too")
+	require.Contains(t, string(line), `"explicit_hash_key":"12"`)
+	line, err = json.Marshal(newTailRecord("s", record("x", "7")))
+	require.NoError(t, err)
+	require.NotContains(t, string(line), "sub_sequence_number")
 }
 
-func TestPrintRecordsText(t *testing.T) {
-	var buf bytes.Buffer
-	batches := make(chan shardBatch, 3)
-	batches <- shardBatch{shard: "s0", records: []types.Record{record("one", "1"), record("two\n", "2")}}
-	batches <- shardBatch{shard: "s1", records: []types.Record{record("three", "3")}}
-	close(batches)
-	done := 0
-	require.NoError(t, printRecords(bufio.NewWriter(&buf), batches, false, 0, func() { done++ }))
-	require.Equal(t, "one\ntwo\nthree\n", buf.String(), "a record ending in a newline gets no second one")
-	require.Zero(t, done)
+func TestPrintRecordsFormats(t *testing.T) {
+	batch := func() <-chan shardBatch {
+		batches := make(chan shardBatch, 2)
+		batches <- shardBatch{shard: "s0", records: []producer.UserRecord{record("one", "1"), record("two\n", "2")}}
+		batches <- shardBatch{shard: "s1", records: []producer.UserRecord{record("three", "3")}}
+		close(batches)
+		return batches
+	}
+	for format, want := range map[outputFormat]string{
+		outputText: "one\ntwo\nthree\n", // a record ending in a newline gets no second one
+		outputRaw:  "onetwo\nthree",
+	} {
+		var buf bytes.Buffer
+		done := 0
+		n, err := printRecords(bufio.NewWriter(&buf), batch(), format, 0, func() { done++ })
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		require.Equal(t, want, buf.String())
+		require.Zero(t, done)
+	}
 }
 
 func TestPrintRecordsCount(t *testing.T) {
 	var buf bytes.Buffer
 	batches := make(chan shardBatch, 3)
-	batches <- shardBatch{shard: "s0", records: []types.Record{record("a", "1"), record("b", "2")}}
-	batches <- shardBatch{shard: "s1", records: []types.Record{record("c", "3"), record("d", "4")}}
-	batches <- shardBatch{shard: "s0", records: []types.Record{record("e", "5")}}
+	batches <- shardBatch{shard: "s0", records: []producer.UserRecord{record("a", "1"), record("b", "2")}}
+	batches <- shardBatch{shard: "s1", records: []producer.UserRecord{record("c", "3"), record("d", "4")}}
+	batches <- shardBatch{shard: "s0", records: []producer.UserRecord{record("e", "5")}}
 	close(batches)
 	done := 0
-	require.NoError(t, printRecords(bufio.NewWriter(&buf), batches, true, 3, func() { done++ }))
+	n, err := printRecords(bufio.NewWriter(&buf), batches, outputJSON, 3, func() { done++ })
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
 	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
 	require.Len(t, lines, 3, "stops at --count")
 	var last tailRecord
@@ -71,44 +96,91 @@ func TestPrintRecordsCount(t *testing.T) {
 	require.Equal(t, 1, done, "signals the readers to stop once")
 }
 
-func TestParseFrom(t *testing.T) {
-	for in, want := range map[string]types.ShardIteratorType{
-		"latest":       types.ShardIteratorTypeLatest,
-		"LATEST":       types.ShardIteratorTypeLatest,
-		"trim-horizon": types.ShardIteratorTypeTrimHorizon,
-		"TRIM_HORIZON": types.ShardIteratorTypeTrimHorizon,
-	} {
-		got, err := parseFrom(in)
-		require.NoError(t, err)
-		require.Equal(t, want, got)
-	}
-	_, err := parseFrom("yesterday")
-	require.Equal(t, 2, exitCode(err))
-}
-
-func TestClientFlagsEndpoint(t *testing.T) {
+func TestParsePosition(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		endpoint string
-		aws      bool
-		url      string
-		usage    bool
+		in   string
+		want position
 	}{
-		{"http://127.0.0.1:4567", false, "http://127.0.0.1:4567", false},
-		{"https://kinesis.eu-west-1.amazonaws.com", true, "https://kinesis.eu-west-1.amazonaws.com", false},
-		{"", true, "", false},
-		{"aws", true, "", false},
-		{"127.0.0.1:4567", false, "", true},
-		{"ftp://x", false, "", true},
+		{"latest", position{typ: types.ShardIteratorTypeLatest}},
+		{"LATEST", position{typ: types.ShardIteratorTypeLatest}},
+		{"trim-horizon", position{typ: types.ShardIteratorTypeTrimHorizon}},
+		{"TRIM_HORIZON", position{typ: types.ShardIteratorTypeTrimHorizon}},
+		{"2026-11-25T10:00:00Z", position{typ: types.ShardIteratorTypeAtTimestamp, at: now.Add(-2 * time.Hour)}},
+		{"2026-11-25T11:30:00.5+01:00", position{typ: types.ShardIteratorTypeAtTimestamp,
+			at: time.Date(2026, 11, 25, 10, 30, 0, 500_000_000, time.UTC)}},
+		{"-15m", position{typ: types.ShardIteratorTypeAtTimestamp, at: now.Add(-15 * time.Minute)}},
+		{"49658830918206128404377213727302453213577335337010102274", position{
+			typ: types.ShardIteratorTypeAtSequenceNumber, sequence: "49658830918206128404377213727302453213577335337010102274"}},
 	}
 	for _, tt := range tests {
-		f := clientFlags{endpoint: tt.endpoint}
-		require.Equal(t, tt.aws, f.awsEndpoint(), tt.endpoint)
-		got, err := f.endpointURL()
-		if tt.usage {
-			require.Equal(t, 2, exitCode(err), tt.endpoint)
-			continue
-		}
-		require.NoError(t, err)
-		require.Equal(t, tt.url, got)
+		got, err := parsePosition(tt.in, now)
+		require.NoError(t, err, tt.in)
+		require.Equal(t, tt.want.typ, got.typ, tt.in)
+		require.Equal(t, tt.want.sequence, got.sequence, tt.in)
+		require.True(t, tt.want.at.Equal(got.at), "%s: %s", tt.in, got.at)
 	}
+	for _, bad := range []string{"yesterday", "2026-11-25", "-5", "--5m", "2026-11-25T13:00:00Z", "12a"} {
+		_, err := parsePosition(bad, now)
+		require.Equal(t, exitUsage, exitCode(err), bad)
+	}
+}
+
+func TestParseUntil(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	got, err := parseUntil("30s", now)
+	require.NoError(t, err)
+	require.Equal(t, now.Add(30*time.Second), got)
+	got, err = parseUntil("2026-11-25T10:00:00Z", now)
+	require.NoError(t, err, "a time in the past ends a replay")
+	require.Equal(t, now.Add(-2*time.Hour), got)
+	for _, bad := range []string{"-1s", "0s", "tomorrow"} {
+		_, err := parseUntil(bad, now)
+		require.Equal(t, exitUsage, exitCode(err), bad)
+	}
+}
+
+func TestTailerCut(t *testing.T) {
+	at := func(d time.Duration) producer.UserRecord {
+		r := record("x", "1")
+		r.ApproximateArrivalTimestamp = testArrival.Add(d)
+		return r
+	}
+	records := []producer.UserRecord{at(-time.Second), at(-time.Millisecond), at(0), at(time.Second)}
+	tl := newTailer(nil, streamRef{}, time.Second)
+	got, reached := tl.cut(records)
+	require.Len(t, got, 4)
+	require.False(t, reached, "no --until")
+
+	tl.until = testArrival
+	got, reached = tl.cut(records)
+	require.Len(t, got, 2, "records that arrived at --until or later are dropped")
+	require.True(t, reached)
+	got, reached = tl.cut(records[:2])
+	require.Len(t, got, 2)
+	require.False(t, reached)
+}
+
+func TestShardMayHold(t *testing.T) {
+	shard := func(start, end string) types.Shard {
+		r := &types.SequenceNumberRange{StartingSequenceNumber: aws.String(start)}
+		if end != "" {
+			r.EndingSequenceNumber = aws.String(end)
+		}
+		return types.Shard{SequenceNumberRange: r}
+	}
+	require.True(t, shardMayHold(shard("100", ""), "100"))
+	require.True(t, shardMayHold(shard("100", ""), "99999999999999999999999"))
+	require.False(t, shardMayHold(shard("100", ""), "99"), "numeric, not lexical, order")
+	require.True(t, shardMayHold(shard("100", "200"), "200"))
+	require.False(t, shardMayHold(shard("100", "200"), "1000"))
+}
+
+func TestSelectShards(t *testing.T) {
+	shards := []types.Shard{{ShardId: aws.String("shardId-000000000000")}, {ShardId: aws.String("shardId-000000000001")}}
+	got, err := selectShards(shards, parseStreamRef("s"), []string{"shardId-000000000001", "shardId-000000000001"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"shardId-000000000001"}, got)
+	_, err = selectShards(shards, parseStreamRef("s"), []string{"shardId-000000000007"})
+	require.Equal(t, exitNotFound, exitCode(err))
 }
