@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/pflag"
@@ -170,6 +171,9 @@ func (f *clientFlags) awsConfig(ctx context.Context, opts clientOptions) (aws.Co
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion
 	}
+	// The SDK's own warnings (such as about an unread response body after
+	// eddy tail stops a read) are noise on a command line.
+	cfg.Logger = logging.Nop{}
 	return cfg, nil
 }
 

@@ -1,19 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
+	"github.com/eddy-streaming/eddy/producer"
 	"github.com/stretchr/testify/require"
 )
 
@@ -215,134 +217,120 @@ func TestReadRecordsReportsLine(t *testing.T) {
 	require.ErrorContains(t, err, "line 2")
 }
 
-// scriptedPutRecords answers PutRecords calls: entries whose data is in
-// failures fail that many times with the given code, then succeed.
-type scriptedPutRecords struct {
-	mu       sync.Mutex
-	failures map[string]int
-	code     string
-	calls    [][]string // the data of each call's entries
-	callErr  error
-}
-
-func (s *scriptedPutRecords) PutRecords(_ context.Context, in *kinesis.PutRecordsInput, _ ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var call []string
-	out := &kinesis.PutRecordsOutput{FailedRecordCount: aws.Int32(0)}
-	for i, e := range in.Records {
-		data := string(e.Data)
-		call = append(call, data)
-		if s.failures[data] > 0 {
-			s.failures[data]--
-			out.Records = append(out.Records, types.PutRecordsResultEntry{ErrorCode: aws.String(s.code), ErrorMessage: aws.String("slow down")})
-			*out.FailedRecordCount++
-			continue
+func TestPacer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		p := newPacer(100)
+		start := time.Now()
+		for range 101 {
+			require.NoError(t, p.wait(ctx))
 		}
-		out.Records = append(out.Records, types.PutRecordsResultEntry{
-			ShardId:        aws.String("shardId-000000000000"),
-			SequenceNumber: aws.String(fmt.Sprint(i)),
-		})
-	}
-	s.calls = append(s.calls, call)
-	if s.callErr != nil {
-		return nil, s.callErr
-	}
-	return out, nil
+		require.Equal(t, time.Second, time.Since(start), "101 events at 100/s take 1s")
+
+		// Idle time is not saved up for a burst.
+		time.Sleep(time.Minute)
+		start = time.Now()
+		for range 11 {
+			require.NoError(t, p.wait(ctx))
+		}
+		require.Equal(t, 100*time.Millisecond, time.Since(start))
+
+		// A high rate sleeps in steps of at least a millisecond, and
+		// keeps its average.
+		p = newPacer(1e6)
+		start = time.Now()
+		for range 100_001 {
+			require.NoError(t, p.wait(ctx))
+		}
+		require.Equal(t, 100*time.Millisecond, time.Since(start).Round(time.Millisecond))
+
+		// No limit, and a cancelled wait.
+		require.NoError(t, newPacer(0).wait(ctx))
+		cancelled, cancel := context.WithCancel(ctx)
+		p = newPacer(0.1)
+		require.NoError(t, p.wait(cancelled))
+		go func() { time.Sleep(time.Second); cancel() }()
+		require.ErrorIs(t, p.wait(cancelled), context.Canceled)
+	})
 }
 
-func entries(data ...string) []types.PutRecordsRequestEntry {
-	var es []types.PutRecordsRequestEntry
-	for _, d := range data {
-		es = append(es, types.PutRecordsRequestEntry{Data: []byte(d), PartitionKey: aws.String("k")})
-	}
-	return es
+func TestProgressLine(t *testing.T) {
+	start := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	p := &progressLine{start: start}
+	at := func(d time.Duration) time.Time { return start.Add(d) }
+	require.Equal(t, "1,000 records  97.7 KiB  2,000 records/s",
+		p.line(at(500*time.Millisecond), producer.Stats{Records: 1000, Bytes: 100_000}))
+	require.Equal(t, "3,000 records  293.0 KiB  4,000 records/s  12 buffered",
+		p.line(at(time.Second), producer.Stats{Records: 3000, Bytes: 300_000, BufferedRecords: 12}))
+	// The rate is measured over the last two seconds.
+	p.line(at(2*time.Second), producer.Stats{Records: 3000})
+	p.line(at(3*time.Second), producer.Stats{Records: 3000})
+	require.Equal(t, "3,000 records  0 B  0 records/s  1 failed",
+		p.line(at(4*time.Second), producer.Stats{Records: 3000, Errors: 1}))
+
+	require.Equal(t, "0", formatCount(0))
+	require.Equal(t, "999", formatCount(999))
+	require.Equal(t, "-1,234,567", formatCount(-1234567))
+	require.Equal(t, "1023 B", formatBytes(1023))
+	require.Equal(t, "1.0 MiB", formatBytes(1<<20))
 }
 
-func TestPutterRetriesFailedEntries(t *testing.T) {
-	api := &scriptedPutRecords{
-		failures: map[string]int{"b": 1, "d": 2},
-		code:     "ProvisionedThroughputExceededException",
-	}
-	p := &putter{api: api, stream: parseStreamRef("s"), retries: 3, backoff: time.Millisecond}
-	require.NoError(t, p.send(context.Background(), entries("a", "b", "c", "d")))
-	require.Equal(t, [][]string{{"a", "b", "c", "d"}, {"b", "d"}, {"d"}}, api.calls, "only failed entries are resent, in order")
-	require.Equal(t, 4, p.records)
-	require.Equal(t, 4, p.bytes)
-	require.Equal(t, 3, p.retried)
+func TestProgressLineRedraws(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf syncBuffer
+		var records atomic.Int64
+		p := startProgressLine(&buf, func() producer.Stats { return producer.Stats{Records: records.Load()} }, 250*time.Millisecond)
+		records.Store(5)
+		time.Sleep(1100 * time.Millisecond)
+		p.stop()
+		p.stop()
+		out := buf.String()
+		require.Equal(t, 4, strings.Count(out, "\r5 records"), out)
+		require.True(t, strings.HasSuffix(out, "\r\x1b[K"), "the line is erased at the end")
+		var nothing *progressLine
+		nothing.stop()
+	})
 }
 
-func TestPutterGivesUp(t *testing.T) {
-	api := &scriptedPutRecords{failures: map[string]int{"b": 10}, code: "InternalFailure"}
-	p := &putter{api: api, stream: parseStreamRef("s"), retries: 2, backoff: time.Millisecond}
-	err := p.send(context.Background(), entries("a", "b"))
-	require.ErrorContains(t, err, "1 records failed after 2 retries: InternalFailure")
-	require.Len(t, api.calls, 3)
-	require.Equal(t, 1, p.records)
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func TestPutterCallError(t *testing.T) {
-	api := &scriptedPutRecords{callErr: errors.New("connection refused")}
-	p := &putter{api: api, stream: parseStreamRef("s"), retries: 2}
-	err := p.send(context.Background(), entries("a"))
-	require.ErrorContains(t, err, "put records to s")
-	require.ErrorContains(t, err, "connection refused")
-	require.Zero(t, p.records)
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
 
-func TestSendAllBatches(t *testing.T) {
-	api := &scriptedPutRecords{}
-	p := &putter{api: api, stream: parseStreamRef("s")}
-	in := make(chan putRecord, 2000)
-	// 1,200 small records: two full batches of 500 and one of 200.
-	for i := range 1200 {
-		in <- putRecord{data: []byte(fmt.Sprint(i)), key: "k"}
-	}
-	close(in)
-	require.NoError(t, p.sendAll(context.Background(), in, time.Hour))
-	require.Len(t, api.calls, 3)
-	require.Len(t, api.calls[0], 500)
-	require.Len(t, api.calls[1], 500)
-	require.Len(t, api.calls[2], 200)
-	require.Equal(t, "0", api.calls[0][0])
-	require.Equal(t, "1199", api.calls[2][199])
-	require.Equal(t, 1200, p.records)
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
-func TestSendAllByteLimit(t *testing.T) {
-	api := &scriptedPutRecords{}
-	p := &putter{api: api, stream: parseStreamRef("s")}
-	in := make(chan putRecord, 20)
-	big := strings.Repeat("x", 1<<20) // 1 MiB: five fit under 5 MiB with keys, not six
-	for range 12 {
-		in <- putRecord{data: []byte(big), key: "k"}
-	}
-	close(in)
-	require.NoError(t, p.sendAll(context.Background(), in, time.Hour))
-	var sizes []int
-	for _, c := range api.calls {
-		sizes = append(sizes, len(c))
-	}
-	require.Equal(t, []int{4, 4, 4}, sizes)
+func TestPutFailures(t *testing.T) {
+	var f putFailures
+	f.add(&producer.RecordError{Code: "ProvisionedThroughputExceededException", Message: "Rate exceeded"})
+	f.add(errors.New("later"))
+	err := f.err("s")
+	require.Equal(t, exitFailure, exitCode(err))
+	require.EqualError(t, err, "put records to s: 2 records failed: ProvisionedThroughputExceededException: Rate exceeded")
+
+	f = putFailures{}
+	f.add(&smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Stream s under account 1 not found."})
+	require.Equal(t, exitNotFound, exitCode(f.err("s")))
+
+	f = putFailures{}
+	f.add(producer.ErrClosed)
+	require.Equal(t, exitInterrupted, exitCode(f.err("s")))
 }
 
-func TestSendAllLinger(t *testing.T) {
-	// A partial batch is sent once it has waited the linger time, without
-	// waiting for the input to end.
-	api := &scriptedPutRecords{}
-	p := &putter{api: api, stream: parseStreamRef("s")}
-	in := make(chan putRecord)
-	done := make(chan error, 1)
-	go func() { done <- p.sendAll(context.Background(), in, 10*time.Millisecond) }()
-	in <- putRecord{data: []byte("a"), key: "k"}
-	in <- putRecord{data: []byte("b"), key: "k"}
-	require.Eventually(t, func() bool {
-		api.mu.Lock()
-		defer api.mu.Unlock()
-		return len(api.calls) == 1
-	}, 5*time.Second, 5*time.Millisecond)
-	in <- putRecord{data: []byte("c"), key: "k"}
-	close(in)
-	require.NoError(t, <-done)
-	require.Equal(t, [][]string{{"a", "b"}, {"c"}}, api.calls)
+func TestPutSummary(t *testing.T) {
+	f := &putFlags{stream: "s", aggregate: true, keyField: "user"}
+	require.Equal(t, `eddy put: 1 record, 5 bytes to stream s in 1.5s (in 1 Kinesis record), 2 retries, 3 failed, 4 lines without field "user" got a random key`,
+		putSummary(f, producer.Stats{Records: 1, Bytes: 5, KinesisRecords: 1, Retries: 2}, 4, 3, 1500*time.Millisecond))
+	require.Equal(t, "eddy put: 20 records, 100 bytes to stream s in 0s",
+		putSummary(&putFlags{stream: "s"}, producer.Stats{Records: 20, Bytes: 100}, 0, 0, 0))
 }
