@@ -40,22 +40,27 @@ func (r streamRef) String() string {
 func newStreamCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stream",
-		Short: "Create, list, describe and delete streams",
+		Short: "Create, list, describe, reshard, configure and delete streams",
 		Long: `Manage streams on any Kinesis Data Streams endpoint: Eddy (the default,
 ` + defaultEndpoint + `), a local emulator, or AWS.`,
 		Example: `  eddy stream create --stream orders --shards 4 --wait
   eddy stream list
   eddy stream describe --stream orders --output json
+  eddy stream split --stream orders --shard shardId-000000000000 --wait
+  eddy stream scale --stream orders --shards 8 --wait
+  eddy stream retention --stream orders --hours 168
   eddy stream delete --stream orders`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
-			return usageErrorf("missing subcommand: create, list, describe or delete")
+			return usageErrorf("missing subcommand: create, list, describe, delete, split, merge, scale, retention or monitoring")
 		},
 	}
 	usageFlagErrors(cmd)
 	for _, sub := range []*cobra.Command{
 		newStreamCreateCmd(), newStreamListCmd(), newStreamDescribeCmd(), newStreamDeleteCmd(),
+		newStreamSplitCmd(), newStreamMergeCmd(), newStreamScaleCmd(),
+		newStreamRetentionCmd(), newStreamMonitoringCmd(),
 	} {
 		usageFlagErrors(sub)
 		cmd.AddCommand(sub)
@@ -69,14 +74,17 @@ func newStreamCreateCmd() *cobra.Command {
 		stream   string
 		shards   int
 		onDemand bool
+		tags     []string
 		wait     bool
 		timeout  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "create --stream NAME [--shards N | --on-demand] [--wait]",
+		Use:   "create --stream NAME [--shards N | --on-demand] [--tag KEY=VALUE]... [--wait]",
 		Short: "Create a stream",
+		Long: `Create a stream. It exits 4 (ResourceInUseException) when the stream exists,
+so that scripts can tell that case apart.`,
 		Example: `  eddy stream create --stream orders --shards 4 --wait
-  eddy stream create --stream clicks --on-demand`,
+  eddy stream create --stream clicks --on-demand --tag team=web`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireStream(stream); err != nil {
@@ -88,12 +96,19 @@ func newStreamCreateCmd() *cobra.Command {
 			if shards < 1 {
 				return usageErrorf("--shards must be at least 1")
 			}
+			tagMap, err := parseTags(tags)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			kc, err := client.newClient(ctx, clientOptions{})
 			if err != nil {
 				return err
 			}
 			in := &kinesis.CreateStreamInput{StreamName: aws.String(stream)}
+			if len(tagMap) > 0 {
+				in.Tags = tagMap
+			}
 			if onDemand {
 				in.StreamModeDetails = &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}
 			} else {
@@ -114,8 +129,9 @@ func newStreamCreateCmd() *cobra.Command {
 	cmd.Flags().StringVar(&stream, "stream", "", "stream name (required)")
 	cmd.Flags().IntVar(&shards, "shards", 1, "number of shards (provisioned mode)")
 	cmd.Flags().BoolVar(&onDemand, "on-demand", false, "create the stream in on-demand capacity mode")
+	cmd.Flags().StringArrayVar(&tags, "tag", nil, "tag the stream with KEY=VALUE (repeatable)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the stream is ACTIVE")
-	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits (exit status 6 after that)")
 	return cmd
 }
 
@@ -127,6 +143,9 @@ func waitStreamActive(ctx context.Context, kc *kinesis.Client, ref streamRef, ti
 	for {
 		out, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: ref.name, StreamARN: ref.arn})
 		if err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return exitErrorf(exitTimeout, "wait for stream %s: not ACTIVE after %s", ref, timeout)
+			}
 			return apiError("wait for stream "+ref.String(), err)
 		}
 		status := out.StreamDescriptionSummary.StreamStatus
@@ -135,7 +154,7 @@ func waitStreamActive(ctx context.Context, kc *kinesis.Client, ref streamRef, ti
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for stream %s: still %s after %s", ref, status, timeout)
+			return exitErrorf(exitTimeout, "wait for stream %s: still %s after %s", ref, status, timeout)
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, time.Second)
@@ -447,7 +466,7 @@ func newStreamDeleteCmd() *cobra.Command {
 	cmd.Flags().StringVar(&stream, "stream", "", "stream name or ARN (required)")
 	cmd.Flags().BoolVar(&force, "enforce-consumer-deletion", false, "also delete the stream's registered consumers")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the stream is gone")
-	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits (exit status 6 after that)")
 	return cmd
 }
 
@@ -463,11 +482,14 @@ func waitStreamGone(ctx context.Context, kc *kinesis.Client, ref streamRef, time
 			return nil
 		}
 		if err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return exitErrorf(exitTimeout, "wait for stream %s to be deleted: still there after %s", ref, timeout)
+			}
 			return apiError("wait for stream "+ref.String()+" to be deleted", err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for stream %s to be deleted: still there after %s", ref, timeout)
+			return exitErrorf(exitTimeout, "wait for stream %s to be deleted: still there after %s", ref, timeout)
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, time.Second)
