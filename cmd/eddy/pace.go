@@ -6,16 +6,21 @@ import (
 )
 
 // pacer spaces events to at most a rate per second: the n-th wait returns
-// no earlier than n/rate after the first. Time not used (a slow input) is
-// not saved up for a burst later. Waits shorter than minPaceSleep are
-// gathered into longer ones, so high rates cost no timer per event.
+// no earlier than n/rate after the first. Waits shorter than minPaceSleep
+// are gathered into longer ones, so high rates cost no timer per event.
+// A pacer that falls behind (a sleep that overran, a slow input) catches
+// up by at most maxPaceLag: longer idle time is not saved up for a burst.
 type pacer struct {
 	interval time.Duration // 0: no limit
 	next     time.Time
 }
 
-// minPaceSleep is the shortest sleep a pacer makes.
-const minPaceSleep = time.Millisecond
+const (
+	// minPaceSleep is the shortest sleep a pacer makes.
+	minPaceSleep = time.Millisecond
+	// maxPaceLag is how far behind schedule a pacer may be and catch up.
+	maxPaceLag = 100 * time.Millisecond
+)
 
 // newPacer returns a pacer for rate events per second; 0 means no limit.
 func newPacer(rate float64) *pacer {
@@ -31,8 +36,11 @@ func (p *pacer) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 	now := time.Now()
-	if p.next.Before(now) {
+	if p.next.IsZero() {
 		p.next = now
+	}
+	if now.Sub(p.next) > maxPaceLag {
+		p.next = now.Add(-maxPaceLag)
 	}
 	if ahead := p.next.Sub(now); ahead >= minPaceSleep {
 		timer := time.NewTimer(ahead)
