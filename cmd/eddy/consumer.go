@@ -33,7 +33,7 @@ read with SubscribeToShard, each with its own read throughput.`,
 			return usageErrorf("missing subcommand: register, list, describe or deregister")
 		},
 	}
-	usageFlagErrors(cmd)
+	groupCommand(cmd)
 	for _, sub := range []*cobra.Command{
 		newConsumerRegisterCmd(), newConsumerListCmd(), newConsumerDescribeCmd(), newConsumerDeregisterCmd(),
 	} {

@@ -150,3 +150,11 @@ func requireStream(stream string) error {
 	}
 	return nil
 }
+
+// groupCommand sets up a command that only holds subcommands: flags of the
+// subcommands given to it (eddy stream lst --stream x) do not hide the
+// unknown subcommand, which is a usage error.
+func groupCommand(cmd *cobra.Command) {
+	usageFlagErrors(cmd)
+	cmd.FParseErrWhitelist.UnknownFlags = true
+}

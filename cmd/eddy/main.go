@@ -3,8 +3,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,7 +21,25 @@ func newRootCmd() *cobra.Command {
 		Short:         "Eddy: self-hosted real-time streaming, wire-compatible with Amazon Kinesis",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Suggest commands up to 2 edits away from an unknown one.
+		SuggestionsMinimumDistance: 2,
+		// An unknown command is a usage error (exit status 2), like an
+		// unknown flag.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+				msg += "; did you mean " + strings.Join(suggestions, " or ") + "?"
+			}
+			return &exitError{code: 2, err: errors.New(msg)}
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: 2, err: err}
+	})
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
@@ -43,7 +63,8 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func exitCode(err error) int {
-	if e, ok := err.(*exitError); ok {
+	var e *exitError
+	if errors.As(err, &e) {
 		return e.code
 	}
 	return 1

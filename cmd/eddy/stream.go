@@ -56,7 +56,7 @@ func newStreamCmd() *cobra.Command {
 			return usageErrorf("missing subcommand: create, list, describe, delete, split, merge, scale, retention or monitoring")
 		},
 	}
-	usageFlagErrors(cmd)
+	groupCommand(cmd)
 	for _, sub := range []*cobra.Command{
 		newStreamCreateCmd(), newStreamListCmd(), newStreamDescribeCmd(), newStreamDeleteCmd(),
 		newStreamSplitCmd(), newStreamMergeCmd(), newStreamScaleCmd(),

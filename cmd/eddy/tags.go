@@ -27,7 +27,7 @@ func newTagsCmd() *cobra.Command {
 			return usageErrorf("missing subcommand: add, list or remove")
 		},
 	}
-	usageFlagErrors(cmd)
+	groupCommand(cmd)
 	for _, sub := range []*cobra.Command{newTagsAddCmd(), newTagsListCmd(), newTagsRemoveCmd()} {
 		usageFlagErrors(sub)
 		cmd.AddCommand(sub)
