@@ -34,9 +34,13 @@ type putFlags struct {
 	quiet         bool
 }
 
-// maxRecordSizeLimit is the largest --max-record-size: Kinesis records are
-// at most 10 MiB (1 MiB unless the stream was configured otherwise).
-const maxRecordSizeLimit = 10 << 20
+// Bounds of --max-record-size: Kinesis records are at most 10 MiB (1 MiB
+// unless the stream was configured otherwise), and a record must have room
+// for a partition key of 256 characters.
+const (
+	minRecordSize      = maxPartitionKeyLength + 1
+	maxRecordSizeLimit = 10 << 20
+)
 
 func newPutCmd() *cobra.Command {
 	var f putFlags
@@ -94,8 +98,8 @@ func (f *putFlags) check() error {
 	if err := requireStream(f.stream); err != nil {
 		return err
 	}
-	if f.maxRecordSize < 1 || f.maxRecordSize > maxRecordSizeLimit {
-		return usageErrorf("--max-record-size must be 1 to %d", maxRecordSizeLimit)
+	if f.maxRecordSize < minRecordSize || f.maxRecordSize > maxRecordSizeLimit {
+		return usageErrorf("--max-record-size must be %d to %d", minRecordSize, maxRecordSizeLimit)
 	}
 	if f.retries < 0 {
 		return usageErrorf("--retries must not be negative")
@@ -133,9 +137,12 @@ func runPut(cmd *cobra.Command, f *putFlags, args []string) error {
 		Linger:        f.linger,
 		MaxRecordSize: f.maxRecordSize,
 		MaxBatchBytes: max(producer.DefaultMaxBatchBytes, f.maxRecordSize),
-		Aggregate:     f.aggregate,
-		MaxAttempts:   f.retries + 1,
-		Unordered:     !f.ordered,
+		// An aggregated record fits in a record, with room for its
+		// partition key.
+		MaxAggregatedBytes: min(producer.DefaultMaxAggregatedBytes, f.maxRecordSize-maxPartitionKeyLength),
+		Aggregate:          f.aggregate,
+		MaxAttempts:        f.retries + 1,
+		Unordered:          !f.ordered,
 		OnResult: func(r producer.Result) {
 			if r.Err != nil {
 				failures.add(r.Err)
@@ -158,12 +165,15 @@ func runPut(cmd *cobra.Command, f *putFlags, args []string) error {
 		defer close(records)
 		readErr <- readRecords(readCtx, cmd.InOrStdin(), args, f.maxRecordSize, keys, records)
 	}()
-	putErr := putAll(readCtx, p, records, newPacer(f.rate))
+	inputEnded, putErr := putAll(readCtx, p, records, newPacer(f.rate))
+	stoppedEarly := readCtx.Err() != nil // interrupted, or a record failed
 	stopReading()
-	for range records { // let the reader end
-	}
-	if err := <-readErr; putErr == nil && readCtx.Err() == nil {
-		putErr = err
+	// Wait for the reader only if it is done: else it may be blocked on its
+	// input (a terminal, a pipe) and ends with the process.
+	if inputEnded {
+		if err := <-readErr; putErr == nil && !stoppedEarly {
+			putErr = err
+		}
 	}
 
 	interrupted := sigCtx.Err() != nil
@@ -192,23 +202,33 @@ func runPut(cmd *cobra.Command, f *putFlags, args []string) error {
 }
 
 // putAll puts the records from in, each after pace allows it, until in is
-// closed or ctx ends (then it returns nil: the caller knows why).
-func putAll(ctx context.Context, p *producer.Producer, in <-chan putRecord, pace *pacer) error {
-	for rec := range in {
+// closed (inputEnded), a record is refused, or ctx ends (then it returns
+// no error: the caller knows why).
+func putAll(ctx context.Context, p *producer.Producer, in <-chan putRecord, pace *pacer) (inputEnded bool, err error) {
+	for {
+		var rec putRecord
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case r, ok := <-in:
+			if !ok {
+				return true, nil
+			}
+			rec = r
+		}
 		if err := pace.wait(ctx); err != nil {
-			return nil
+			return false, nil
 		}
 		if err := p.Put(ctx, rec.key, rec.data); err != nil {
 			if errors.Is(err, producer.ErrInvalidRecord) {
-				return fmt.Errorf("%s line %d: %w", rec.source, rec.line, err)
+				return false, fmt.Errorf("%s line %d: %w", rec.source, rec.line, err)
 			}
 			if ctx.Err() != nil {
-				return nil
+				return false, nil
 			}
-			return fmt.Errorf("put: %w", err)
+			return false, fmt.Errorf("put: %w", err)
 		}
 	}
-	return nil
 }
 
 // putSummary is the line eddy put prints at the end.
