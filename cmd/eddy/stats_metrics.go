@@ -75,7 +75,7 @@ func scrapeMetrics(ctx context.Context, client httpDoer, url, stream string) (me
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return metricsSample{}, fmt.Errorf("read metrics from %s: %s %s: is this an Eddy server?",
-			url, resp.Status, strings.TrimSpace(string(body)))
+			url, resp.Status, strings.Join(strings.Fields(string(body)), " "))
 	}
 	sample, err := parseMetrics(resp.Body, stream)
 	if err != nil {
