@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -20,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/eddy-streaming/eddy/internal/bench"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +29,7 @@ import (
 // temporary data directory, and drives it with the eddy CLI the way a user
 // would: stream create, put from stdin, tail, describe, delete, and a short
 // bench. The CLI runs with no AWS configuration at all, as on a fresh
-// machine.
+// machine. The cli_*_test.go files test each command family in depth.
 func TestCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the eddy binary")
@@ -110,54 +110,6 @@ func TestCLI(t *testing.T) {
 		require.Equal(t, 3, res.code, "ResourceNotFoundException exits 3")
 		require.Contains(t, res.stderr, "ResourceNotFoundException")
 		require.Empty(t, cli.ok("stream", "list"))
-	})
-
-	t.Run("tail follows splits and merges", func(t *testing.T) {
-		cli.t = t
-		client := cliSDKClient(endpoint)
-		waitActive := func() {
-			require.Eventually(t, func() bool {
-				out, err := client.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("resharded")})
-				require.NoError(t, err)
-				return out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive
-			}, 30*time.Second, 20*time.Millisecond)
-		}
-		put := func(prefix string, n int) []string {
-			var lines []string
-			for i := range n {
-				lines = append(lines, fmt.Sprintf("%s-%d", prefix, i))
-			}
-			res := cli.run(strings.Join(lines, "\n"), "put", "--stream", "resharded")
-			require.Equal(t, 0, res.code, res.stderr)
-			return lines
-		}
-		cli.ok("stream", "create", "--stream", "resharded", "--shards", "1", "--wait")
-		before := put("before", 5)
-		_, err := client.SplitShard(context.Background(), &kinesis.SplitShardInput{
-			StreamName:         aws.String("resharded"),
-			ShardToSplit:       aws.String("shardId-000000000000"),
-			NewStartingHashKey: aws.String("170141183460469231731687303715884105728"),
-		})
-		require.NoError(t, err)
-		waitActive()
-		after := put("after", 10)
-		_, err = client.MergeShards(context.Background(), &kinesis.MergeShardsInput{
-			StreamName:           aws.String("resharded"),
-			ShardToMerge:         aws.String("shardId-000000000001"),
-			AdjacentShardToMerge: aws.String("shardId-000000000002"),
-		})
-		require.NoError(t, err)
-		waitActive()
-		merged := put("merged", 5)
-
-		out := cli.ok("tail", "--stream", "resharded", "--from", "trim-horizon", "-n", "20")
-		got := strings.Split(strings.TrimSpace(out), "\n")
-		require.Len(t, got, 20)
-		// Parents are read to the end before their children start.
-		require.Equal(t, before, got[:5])
-		require.ElementsMatch(t, after, got[5:15])
-		require.Equal(t, merged, got[15:])
-		cli.ok("stream", "delete", "--stream", "resharded", "--wait")
 	})
 
 	t.Run("usage errors exit 2", func(t *testing.T) {
@@ -359,12 +311,30 @@ type cliResult struct {
 // without AWS configuration.
 func (c *cliRunner) run(stdin string, args ...string) cliResult {
 	c.t.Helper()
+	p := c.start(strings.NewReader(stdin), args...)
+	return p.wait()
+}
+
+// cliProcess is an eddy command running in the background.
+type cliProcess struct {
+	t              *testing.T
+	cmd            *exec.Cmd
+	cancel         context.CancelFunc
+	stdout, stderr *syncBuffer
+	args           []string
+	done           chan struct{} // closed when the command has exited
+	err            error         // the result of cmd.Wait, once done
+}
+
+// start starts eddy with args (and --endpoint) reading stdin, in an
+// environment without AWS configuration; it is killed after 2 minutes.
+func (c *cliRunner) start(stdin io.Reader, args ...string) *cliProcess {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, c.bin, append(args, "--endpoint", c.endpoint)...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdin = stdin
+	p := &cliProcess{t: c.t, cmd: cmd, cancel: cancel, stdout: &syncBuffer{}, stderr: &syncBuffer{}, args: args, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "EDDY_") && !strings.HasPrefix(kv, "HOME=") {
@@ -372,14 +342,58 @@ func (c *cliRunner) run(stdin string, args ...string) cliResult {
 		}
 	}
 	cmd.Env = append(env, "HOME="+c.home)
-	err := cmd.Run()
+	require.NoError(c.t, cmd.Start())
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	c.t.Cleanup(func() {
+		cancel()
+		<-p.done
+	})
+	return p
+}
+
+// wait waits for the command to exit.
+func (p *cliProcess) wait() cliResult {
+	p.t.Helper()
+	<-p.done
+	p.cancel()
 	code := 0
-	if err != nil {
+	if err := p.err; err != nil {
 		exitErr, ok := err.(*exec.ExitError)
-		require.True(c.t, ok, "run eddy %v: %v", args, err)
+		require.True(p.t, ok, "run eddy %v: %v", p.args, err)
 		code = exitErr.ExitCode()
 	}
-	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	return cliResult{stdout: p.stdout.String(), stderr: p.stderr.String(), code: code}
+}
+
+// exited reports whether the command has exited, without waiting.
+func (p *cliProcess) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(data []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(data)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // ok runs eddy and requires exit status 0; it returns standard output.
