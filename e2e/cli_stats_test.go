@@ -96,7 +96,9 @@ func TestCLIStats(t *testing.T) {
 		"WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds"}, "\n")+"\n",
 		cli.ok("stream", "monitoring", "--stream", "busy"))
 
-	table := cli.ok("stats", "--stream", "busy", "--interval", "200ms", "-n", "2")
+	var described struct{ ARN string }
+	require.NoError(t, json.Unmarshal([]byte(cli.ok("stream", "describe", "--stream", "busy", "-o", "json")), &described))
+	table := cli.ok("stats", "--stream", described.ARN, "--interval", "200ms", "-n", "2")
 	require.Regexp(t, `(?m)^stream busy  \S+  rates per second over \S+s$`, table)
 	require.Regexp(t, `(?m)^\s+SHARD\s+IN RECORDS\s+IN BYTES\s+OUT RECORDS\s+OUT BYTES\s+THROTTLED W/R\s+ITERATOR AGE\s*$`, table)
 	require.Regexp(t, `(?m)^\s+shardId-000000000001\s+open\s+`, table)

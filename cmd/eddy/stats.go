@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -59,7 +60,7 @@ same metrics to CloudWatch (namespace AWS/Kinesis).`,
 	usageFlagErrors(cmd)
 	f.client.register(cmd.Flags())
 	fs := cmd.Flags()
-	fs.StringVar(&f.stream, "stream", "", "stream name (required)")
+	fs.StringVar(&f.stream, "stream", "", "stream name or ARN (required)")
 	fs.DurationVar(&f.interval, "interval", 2*time.Second, "time between updates")
 	fs.IntVarP(&f.count, "count", "n", 0, "stop after this many updates (0: run until interrupted)")
 	fs.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
@@ -106,10 +107,14 @@ func runStats(cmd *cobra.Command, f *statsFlags) error {
 		return err
 	}
 	ref := parseStreamRef(f.stream)
+	name := f.stream // the metrics' stream label
+	if ref.arn != nil {
+		name = (*ref.arn)[strings.LastIndexByte(*ref.arn, '/')+1:]
+	}
 	if err := ensureMonitoring(ctx, cmd.ErrOrStderr(), kc, ref, f.readOnly); err != nil {
 		return err
 	}
-	prev, err := scrapeMetrics(ctx, cfg.HTTPClient, url, f.stream)
+	prev, err := scrapeMetrics(ctx, cfg.HTTPClient, url, name)
 	if err != nil {
 		return err
 	}
@@ -127,11 +132,11 @@ func runStats(cmd *cobra.Command, f *statsFlags) error {
 		if err != nil {
 			return stopped(ctx, err)
 		}
-		cur, err := scrapeMetrics(ctx, cfg.HTTPClient, url, f.stream)
+		cur, err := scrapeMetrics(ctx, cfg.HTTPClient, url, name)
 		if err != nil {
 			return stopped(ctx, err)
 		}
-		report := computeRates(f.stream, prev, cur, shards)
+		report := computeRates(name, prev, cur, shards)
 		prev = cur
 		if f.output == "json" {
 			line, err := json.Marshal(report)
