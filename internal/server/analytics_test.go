@@ -19,6 +19,8 @@ import (
 	ka "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics"
 	katypes "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eddy-streaming/eddy/internal/auth"
 )
 
 // TestAnalyticsMounted runs a SQL application through the server: the
@@ -98,4 +100,25 @@ func toJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestAnalyticsAuthenticated checks that with authentication on, the
+// Kinesis Analytics API takes signed requests of a configured key and
+// refuses others.
+func TestAnalyticsAuthenticated(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Auth.Enabled = true
+	cfg.Auth.Keys = []auth.Key{{AccessKeyID: "AKIAANALYTICS0000001", SecretAccessKey: "analytics-secret-0123456789ab", Principal: "alice"}}
+	srv, err := New(cfg, nil)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	defer func() { require.NoError(t, srv.Close(context.Background())) }()
+	client := func(id, secret string) *ka.Client {
+		return ka.New(ka.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + srv.Addr()), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(id, secret, "")})
+	}
+	_, err = client("AKIAANALYTICS0000001", "analytics-secret-0123456789ab").ListApplications(t.Context(), &ka.ListApplicationsInput{})
+	require.NoError(t, err)
+	_, err = client("AKIAANALYTICS0000001", "wrong").ListApplications(t.Context(), &ka.ListApplicationsInput{})
+	require.ErrorContains(t, err, "InvalidSignatureException")
 }
