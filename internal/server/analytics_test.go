@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,9 +19,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ka "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics"
 	katypes "github.com/aws/aws-sdk-go-v2/service/kinesisanalytics/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eddy-streaming/eddy/internal/auth"
+	"github.com/eddy-streaming/eddy/internal/config"
+	"github.com/eddy-streaming/eddy/internal/firehose/sink"
 )
 
 // TestAnalyticsMounted runs a SQL application through the server: the
@@ -121,4 +127,47 @@ func TestAnalyticsAuthenticated(t *testing.T) {
 	require.NoError(t, err)
 	_, err = client("AKIAANALYTICS0000001", "wrong").ListApplications(t.Context(), &ka.ListApplicationsInput{})
 	require.ErrorContains(t, err, "InvalidSignatureException")
+}
+
+// TestAnalyticsS3Reference reads reference data and discovers a schema
+// from an object of an S3-compatible server (gofakes3 on loopback) set in
+// the analytics section of the configuration.
+func TestAnalyticsS3Reference(t *testing.T) {
+	faker := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	defer faker.Close()
+	s3c := sink.NewS3Client(sink.S3Config{Endpoint: faker.URL, AccessKeyID: "k", SecretAccessKey: "s", PathStyle: true})
+	_, err := s3c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("refs")})
+	require.NoError(t, err)
+	_, err = s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("refs"), Key: aws.String("ref/names.json"),
+		Body: strings.NewReader("{\"ticker\":\"A\",\"name\":\"Alpha\"}\n{\"ticker\":\"B\",\"name\":\"Beta\"}\n")})
+	require.NoError(t, err)
+
+	cfg := testConfig(t, t.TempDir())
+	cfg.Analytics.S3 = config.AnalyticsS3{Endpoint: faker.URL, AccessKeyID: "k", SecretAccessKey: "s"}
+	srv, err := New(cfg, nil)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	defer func() { require.NoError(t, srv.Close(context.Background())) }()
+	ac := ka.New(ka.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + srv.Addr()), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+	role := aws.String("arn:aws:iam::000000000000:role/r")
+
+	disc, err := ac.DiscoverInputSchema(t.Context(), &ka.DiscoverInputSchemaInput{S3Configuration: &katypes.S3Configuration{
+		BucketARN: aws.String("arn:aws:s3:::refs"), FileKey: aws.String("ref/names.json"), RoleARN: role}})
+	require.NoError(t, err)
+	require.Len(t, disc.InputSchema.RecordColumns, 2)
+
+	_, err = ac.CreateApplication(t.Context(), &ka.CreateApplicationInput{ApplicationName: aws.String("app")})
+	require.NoError(t, err)
+	ref := func(key string) *katypes.ReferenceDataSource {
+		return &katypes.ReferenceDataSource{TableName: aws.String("NAMES"), ReferenceSchema: disc.InputSchema,
+			S3ReferenceDataSource: &katypes.S3ReferenceDataSource{BucketARN: aws.String("arn:aws:s3:::refs"), FileKey: aws.String(key), ReferenceRoleARN: role}}
+	}
+	_, err = ac.AddApplicationReferenceDataSource(t.Context(), &ka.AddApplicationReferenceDataSourceInput{ApplicationName: aws.String("app"),
+		CurrentApplicationVersionId: aws.Int64(1), ReferenceDataSource: ref("missing.json")})
+	var bad *katypes.InvalidArgumentException
+	require.ErrorAs(t, err, &bad)
+	_, err = ac.AddApplicationReferenceDataSource(t.Context(), &ka.AddApplicationReferenceDataSourceInput{ApplicationName: aws.String("app"),
+		CurrentApplicationVersionId: aws.Int64(1), ReferenceDataSource: ref("ref/names.json")})
+	require.NoError(t, err)
 }
