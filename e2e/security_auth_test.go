@@ -66,6 +66,12 @@ func TestSecurityAuthentication(t *testing.T) {
 	status, out = send(t, unsigned, body)
 	requireRefused(t, status, out, "MissingAuthenticationTokenException", "Missing Authentication Token")
 
+	r := signedRequest(t, ts.url, "ListStreams", body, keyAlice, now)
+	noSignature, _, _ := strings.Cut(r.Header.Get("Authorization"), ", Signature=")
+	r.Header.Set("Authorization", noSignature)
+	status, out = send(t, r, body)
+	requireRefused(t, status, out, "IncompleteSignatureException", "Authorization header requires 'Signature' parameter.")
+
 	status, out = send(t, signedRequest(t, ts.url, "ListStreams", body, keyAlice, now.Add(-6*time.Minute)), body)
 	requireRefused(t, status, out, "InvalidSignatureException", "Signature expired")
 	status, out = send(t, signedRequest(t, ts.url, "ListStreams", body, keyAlice, now.Add(6*time.Minute)), body)
@@ -74,7 +80,7 @@ func TestSecurityAuthentication(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "4 minutes of skew are tolerated: %v", out)
 
 	// Altered after signing: the body, a signed header.
-	r := signedRequest(t, ts.url, "ListStreams", body, keyAlice, now)
+	r = signedRequest(t, ts.url, "ListStreams", body, keyAlice, now)
 	status, out = send(t, r, []byte(`{"Limit":1}`))
 	requireRefused(t, status, out, "InvalidSignatureException", "does not match")
 	r = signedRequest(t, ts.url, "DescribeLimits", body, keyAlice, now)
