@@ -45,6 +45,11 @@ It serves HTTP/1.1 and unencrypted HTTP/2 (h2c) on one port, or, with
 --tls-cert and --tls-key, HTTPS with HTTP/1.1 and HTTP/2 ("eddy cert" makes a
 self-signed pair for local use).
 
+By default any well-formed AWS signature is accepted, as by a local emulator.
+SigV4 authentication against configured keys (auth:), refusing to start
+without TLS (tls.require) and the keyring of encryption at rest
+(encryption.keyring) are set in the --config file; see docs/security.md.
+
 When ready it prints "eddy listening on http://ADDR" (or https://). SIGINT or SIGTERM stops it
 gracefully: in-flight requests finish and the store is flushed.`,
 		Args: cobra.NoArgs,
