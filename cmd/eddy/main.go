@@ -19,6 +19,10 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "eddy",
 		Short:         "Eddy: self-hosted real-time streaming, wire-compatible with Amazon Kinesis",
+		Example: `  eddy serve --data-dir ./eddy-data &
+  eddy stream create --stream events --shards 2 --wait
+  seq 1000 | eddy put --stream events
+  eddy tail --stream events --from trim-horizon -n 10`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// Suggest commands up to 2 edits away from an unknown one.

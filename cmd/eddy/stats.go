@@ -166,9 +166,6 @@ func stopped(ctx context.Context, err error) error {
 	return err
 }
 
-// statsMetrics are the shard-level metrics eddy stats shows.
-var statsMetrics = shardLevelMetrics
-
 // ensureMonitoring enables the shard-level metrics eddy stats needs, unless
 // readOnly, and says so on w.
 func ensureMonitoring(ctx context.Context, w io.Writer, kc *kinesis.Client, ref streamRef, readOnly bool) error {
@@ -177,7 +174,7 @@ func ensureMonitoring(ctx context.Context, w io.Writer, kc *kinesis.Client, ref 
 		return err
 	}
 	var missing []string
-	for _, m := range statsMetrics {
+	for _, m := range shardLevelMetrics {
 		if !slices.Contains(enabled, m) {
 			missing = append(missing, m)
 		}
@@ -186,7 +183,7 @@ func ensureMonitoring(ctx context.Context, w io.Writer, kc *kinesis.Client, ref 
 		return nil
 	}
 	if readOnly {
-		if len(missing) < len(statsMetrics) {
+		if len(missing) < len(shardLevelMetrics) {
 			return nil // show what there is
 		}
 		return fmt.Errorf("stream %s has no shard-level metrics enabled, so the server does not export its rates; "+

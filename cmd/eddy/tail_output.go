@@ -131,7 +131,10 @@ func newTailRecord(shard string, r producer.UserRecord) tailRecord {
 	return t
 }
 
-// writeJSONRecord writes a record as one JSON object and a newline.
+// writeJSONRecord writes a record as one JSON object and a newline. The
+// data's <, > and & stay as they are.
 func writeJSONRecord(w io.Writer, shard string, r producer.UserRecord) error {
-	return json.NewEncoder(w).Encode(newTailRecord(shard, r))
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(newTailRecord(shard, r))
 }

@@ -308,7 +308,7 @@ func shardIterator(ctx context.Context, api tailAPI, ref streamRef, shard string
 	}
 	out, err := api.GetShardIterator(ctx, in)
 	if err != nil {
-		return "", apiError("get shard iterator for "+shard, err)
+		return "", apiError("get an iterator for "+shard+" at "+p.String(), err)
 	}
 	return aws.ToString(out.ShardIterator), nil
 }

@@ -43,6 +43,10 @@ func TestNewTailRecord(t *testing.T) {
 	require.NoError(t, err, "arrival_time is RFC 3339")
 	require.Equal(t, 345*time.Millisecond, time.Duration(arrival.Nanosecond()))
 
+	var buf bytes.Buffer
+	require.NoError(t, writeJSONRecord(&buf, "s", record("<a&b>", "9")))
+	require.Contains(t, buf.String(), `"data":"<a&b>"`, "no HTML escapes")
+
 	agg := record("x", "7")
 	agg.Aggregated, agg.SubSequenceNumber, agg.ExplicitHashKey = true, 0, "12"
 	line, err := json.Marshal(newTailRecord("s", agg))
