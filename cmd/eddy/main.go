@@ -17,8 +17,8 @@ var commands []func() *cobra.Command
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "eddy",
-		Short:         "Eddy: self-hosted real-time streaming, wire-compatible with Amazon Kinesis",
+		Use:   "eddy",
+		Short: "Eddy: self-hosted real-time streaming, wire-compatible with Amazon Kinesis",
 		Example: `  eddy serve --data-dir ./eddy-data &
   eddy stream create --stream events --shards 2 --wait
   seq 1000 | eddy put --stream events
