@@ -30,7 +30,8 @@ serving HTTPS and HTTP/2 locally:
 
 Clients must trust the certificate (for example AWS_CA_BUNDLE=eddy-cert.pem for
 the AWS CLI and SDKs) or skip verification. Not for production use.`,
-		Args: cobra.NoArgs,
+		Example: "  eddy cert\n  eddy cert --force",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if validFor <= 0 {
 				return &exitError{code: 2, err: fmt.Errorf("--valid-for must be positive")}

@@ -37,9 +37,10 @@ without a restart. Key material is never printed.`,
 	cmd.PersistentFlags().StringVar(&path, "keyring", filepath.Join("eddy-data", "keyring.json"), "keyring file")
 
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the keys: IDs, aliases and versions (never key material)",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List the keys: IDs, aliases and versions (never key material)",
+		Example: "  eddy keyring list --keyring eddy-data/keyring.json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := os.ReadFile(path)
 			if errors.Is(err, os.ErrNotExist) {
@@ -67,9 +68,10 @@ without a restart. Key material is never printed.`,
 
 	var aliases []string
 	create := &cobra.Command{
-		Use:   "create ID",
-		Short: "Add a key with a random first version",
-		Args:  cobra.ExactArgs(1),
+		Use:     "create ID",
+		Short:   "Add a key with a random first version",
+		Example: "  eddy keyring create clickstream-key --alias alias/clickstream",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kr, err := keyring.Open(path)
 			if err != nil {
@@ -85,9 +87,10 @@ without a restart. Key material is never printed.`,
 	create.Flags().StringSliceVar(&aliases, "alias", nil, "alias of the key, e.g. alias/orders (repeatable)")
 
 	rotate := &cobra.Command{
-		Use:   "rotate NAME",
-		Short: "Add a new version to a key; new records use it, older ones keep theirs",
-		Args:  cobra.ExactArgs(1),
+		Use:     "rotate NAME",
+		Short:   "Add a new version to a key; new records use it, older ones keep theirs",
+		Example: "  eddy keyring rotate alias/clickstream",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kr, err := keyring.Open(path)
 			if err != nil {

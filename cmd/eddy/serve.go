@@ -52,6 +52,9 @@ without TLS (tls.require) and the keyring of encryption at rest
 
 When ready it prints "eddy listening on http://ADDR" (or https://). SIGINT or SIGTERM stops it
 gracefully: in-flight requests finish and the store is flushed.`,
+		Example: `  eddy serve
+  eddy serve --listen 127.0.0.1:4600 --data-dir /var/lib/eddy --fsync always
+  eddy serve --config eddy.yaml --tls-cert eddy-cert.pem --tls-key eddy-key.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd, &f)
