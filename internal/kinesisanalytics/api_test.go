@@ -383,3 +383,31 @@ func (e *env) runtime(name string) kinesisanalytics.Runtime {
 	require.NoError(e.t, err)
 	return *out.(*kinesisanalytics.DescribeApplicationOutput).ApplicationDetail.EddyRuntime
 }
+
+// TestParallelismUpdate raises a running application's InputParallelism:
+// its checkpoint no longer fits (two inputs instead of one), yet reading
+// resumes where it stopped, on every shard.
+func TestParallelismUpdate(t *testing.T) {
+	e := newEnv(t)
+	in, out := e.stream("in", 2), e.stream("out", 1)
+	e.create("app", filterCode, 1, in, out)
+	e.start("app", types.InputStartingPositionTrimHorizon)
+	for i := range 10 {
+		e.put("in", fmt.Sprintf(`{"ticker":"A%d","price":%d}`, i, 20+i))
+	}
+	e.waitOutput("out", 10)
+	code := strings.ReplaceAll(filterCode, "STREAM_PUMP", "P1") + strings.ReplaceAll(strings.ReplaceAll(
+		filterCode[strings.Index(filterCode, "CREATE OR REPLACE PUMP"):], "STREAM_PUMP", "P2"), "_001", "_002")
+	_, err := e.client.UpdateApplication(ctx(), &ka.UpdateApplicationInput{ApplicationName: aws.String("app"), CurrentApplicationVersionId: aws.Int64(1),
+		ApplicationUpdate: &types.ApplicationUpdate{ApplicationCodeUpdate: aws.String(code),
+			InputUpdates: []types.InputUpdate{{InputId: aws.String("1.1"), InputParallelismUpdate: &types.InputParallelismUpdate{CountUpdate: aws.Int32(2)}}}}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return e.describe("app").ApplicationStatus == types.ApplicationStatusRunning }, 5*time.Second, 10*time.Millisecond)
+	for i := range 10 {
+		e.put("in", fmt.Sprintf(`{"ticker":"B%d","price":%d}`, i, 20+i))
+	}
+	got := e.waitOutput("out", 20)
+	time.Sleep(200 * time.Millisecond)
+	require.Len(t, e.read("out"), 20, "nothing read twice: %v", got)
+	require.Equal(t, []string{"SOURCE_SQL_STREAM_001", "SOURCE_SQL_STREAM_002"}, e.describe("app").InputDescriptions[0].InAppStreamNames)
+}

@@ -193,6 +193,8 @@ func (s *Service) newRunner(ctx context.Context, def *application) (*sql.Runner,
 	if err != nil {
 		return nil, configError("%v", err)
 	}
+	path := s.checkpointPath(def.Name)
+	resume := s.resumePositions(def.Name, path)
 	var sources []sql.Source
 	for i := range def.Inputs {
 		in := &def.Inputs[i]
@@ -214,7 +216,7 @@ func (s *Service) newRunner(ctx context.Context, def *application) (*sql.Runner,
 				filter = func(shard uint32) bool { return int(shard)%n == k }
 			}
 			sources = append(sources, streamio.NewSource(streamio.SourceOptions{Log: s.store, Stream: stream,
-				Filter: filter, Start: start, IdleInterval: s.opts.IdleInterval, Now: s.opts.Now}))
+				Filter: filter, Start: start, Resume: resume, IdleInterval: s.opts.IdleInterval, Now: s.opts.Now}))
 		}
 	}
 	var sinks []sql.Sink
@@ -229,16 +231,24 @@ func (s *Service) newRunner(ctx context.Context, def *application) (*sql.Runner,
 		}
 		sinks = append(sinks, streamio.NewSink(s.store, stream))
 	}
-	path := s.checkpointPath(def.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create checkpoint directory: %w", err)
 	}
-	r, err := sql.NewRunner(ctx, cfg, sql.RunnerOptions{
+	opts := sql.RunnerOptions{
 		Sources: sources, Sinks: sinks,
 		Checkpoints:        streamio.FileCheckpoints{Path: path},
 		CheckpointInterval: s.opts.CheckpointInterval,
 		Logger:             s.log.With("application", def.Name),
-	})
+	}
+	r, err := sql.NewRunner(ctx, cfg, opts)
+	if errors.Is(err, sql.ErrCheckpointMismatch) || errors.Is(err, sql.ErrCorruptCheckpoint) {
+		// The inputs changed (their number) or the file is damaged: start
+		// with fresh windows, reading from the positions recovered above.
+		s.log.Warn("sql checkpoint does not fit the application; starting with fresh windows",
+			"application", def.Name, "error", err, "resumed_shards", len(resume))
+		removeCheckpoint(path)
+		r, err = sql.NewRunner(ctx, cfg, opts)
+	}
 	if err != nil {
 		var apiErr *awsproto.Error
 		if errors.As(err, &apiErr) {
@@ -247,6 +257,22 @@ func (s *Service) newRunner(ctx context.Context, def *application) (*sql.Runner,
 		return nil, configError("Application %s cannot start: %v", def.Name, err)
 	}
 	return r, nil
+}
+
+// resumePositions reads the input positions of an application's
+// checkpoint whatever its inputs were, so that a checkpoint that no longer
+// fits still says where reading stopped.
+func (s *Service) resumePositions(name, path string) map[string]string {
+	snap, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	positions, err := sql.CheckpointPositions(snap)
+	if err != nil {
+		s.log.Warn("sql checkpoint is unreadable", "application", name, "error", err)
+		return nil
+	}
+	return positions
 }
 
 func inputARN(in *inputDef) string {

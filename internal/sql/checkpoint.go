@@ -125,3 +125,33 @@ func (e *Engine) Restore(snap []byte) error {
 	e.positions = positions
 	return nil
 }
+
+// CheckpointPositions returns the input positions of a checkpoint, shard
+// → position, over all its inputs, without an engine: whatever program
+// or input configuration made it. A server uses it to resume reading
+// where an application stopped when its inputs changed so much (their
+// number, after a new InputParallelism) that even RestorePositions
+// refuses the checkpoint.
+func CheckpointPositions(snap []byte) (map[string]string, error) {
+	e := &Engine{}
+	d, err := e.openSnapshot(snap, false)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	n := d.Len()
+	for range n {
+		m := d.Len()
+		for range m {
+			s := d.String()
+			out[s] = d.String()
+		}
+		if d.Err() != nil {
+			break
+		}
+	}
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptCheckpoint, err)
+	}
+	return out, nil
+}

@@ -46,6 +46,10 @@ type SourceOptions struct {
 	// storage.AtTimestamp (a resumed NOW: the time the input was first
 	// started). Shards created after Open start at their beginning.
 	Start storage.Position
+	// Resume gives positions (shard ID → sequence number) to read after
+	// for shards that Open's positions do not name: where an application
+	// stopped, when its checkpoint no longer fits its inputs.
+	Resume map[string]string
 	// MaxRecords bounds one batch. Default 1000.
 	MaxRecords int
 	// IdleInterval is how often an idle source reports a watermark.
@@ -121,6 +125,9 @@ func (s *Source) Open(_ context.Context, after map[string]string) error {
 
 func (s *Source) startOf(idx uint32, after map[string]string) storage.Position {
 	if seq, ok := after[catalog.ShardID(idx)]; ok {
+		return storage.Position{Type: storage.AfterSequence, Sequence: seq}
+	}
+	if seq, ok := s.opts.Resume[catalog.ShardID(idx)]; ok {
 		return storage.Position{Type: storage.AfterSequence, Sequence: seq}
 	}
 	return s.opts.Start
