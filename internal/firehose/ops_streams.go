@@ -181,6 +181,9 @@ func (s *Service) listDeliveryStreams(ctx context.Context, in *ListDeliveryStrea
 	}
 	out := &ListDeliveryStreamsOutput{DeliveryStreamNames: []string{}}
 	for _, n := range s.names() {
+		if channelStream(n) {
+			continue
+		}
 		if in.ExclusiveStartDeliveryStreamName != "" && n <= in.ExclusiveStartDeliveryStreamName {
 			continue
 		}

@@ -44,6 +44,8 @@ type Handler struct {
 	policies *policy.Cache
 	// keyringMu serializes the creation of the managed key (encryption.go).
 	keyringMu sync.Mutex
+	// channels holds the channels (channels.go).
+	channels channels
 }
 
 // New returns a Handler over store. It finishes status transitions left
@@ -158,6 +160,11 @@ func init() {
 		"DeleteResourcePolicy":                   op((*Handler).deleteResourcePolicy),
 		"StartStreamEncryption":                  op((*Handler).startStreamEncryption),
 		"StopStreamEncryption":                   op((*Handler).stopStreamEncryption),
+		"CreateChannel":                          op((*Handler).createChannel),
+		"DescribeChannel":                        op((*Handler).describeChannel),
+		"ListChannels":                           op((*Handler).listChannels),
+		"UpdateChannel":                          op((*Handler).updateChannel),
+		"DeleteChannel":                          op((*Handler).deleteChannel),
 		// SubscribeToShard streams its response; ServeHTTP calls it.
 		"SubscribeToShard": nil,
 	}

@@ -151,6 +151,9 @@ type Options struct {
 	FanOut FanOut
 	// SettingsFile is where account settings (UpdateAccountSettings) are
 	// kept; empty keeps them in memory only.
+	// ChannelsFile is where channels (CreateChannel) are kept; empty
+	// keeps them in memory only.
+	ChannelsFile string
 	SettingsFile string
 	// Verifier authenticates requests (SigV4 against configured keys); an
 	// authenticated request is then authorized against the resource

@@ -138,6 +138,9 @@ func (h *Handler) resourceOf(op policy.Operation, in any) (arn, doc string, err 
 		}
 	}
 	switch x := in.(type) {
+	case channelNamer:
+		arn, err := x.channelARN(h)
+		return arn, "", err
 	case streamNamer:
 		ref, arnRequired := x.streamReference()
 		return h.streamRefResource(ref, arnRequired)

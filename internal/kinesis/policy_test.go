@@ -48,6 +48,9 @@ func TestEveryOperationIsAuthorized(t *testing.T) {
 			if len(op.Resources) > 0 && op.Resources[0] == policy.ResourceConsumer {
 				in = map[string]any{"ConsumerARN": consumerARN, "StreamARN": h.streamARN("s"), "ConsumerName": "c"}
 			}
+			if len(op.Resources) > 0 && op.Resources[0] == policy.ResourceChannel {
+				in = map[string]any{"ChannelName": "ch", "ChannelARN": h.channelARNOf("ch")}
+			}
 			code, out := call(t, h, name, in)
 			require.Equal(t, 400, code, out)
 			require.Equal(t, "AccessDeniedException", out["__type"], out)
@@ -58,6 +61,8 @@ func TestEveryOperationIsAuthorized(t *testing.T) {
 				require.Contains(t, msg, "on resource: * because")
 			case op.Resources[0] == policy.ResourceConsumer:
 				require.Contains(t, msg, "on resource: "+consumerARN+" because")
+			case op.Resources[0] == policy.ResourceChannel:
+				require.Contains(t, msg, "on resource: "+h.channelARNOf("ch")+" because")
 			default:
 				require.Contains(t, msg, "on resource: "+h.streamARN("s")+" because")
 			}

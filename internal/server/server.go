@@ -143,6 +143,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 			Heartbeat:             cfg.FanOut.Heartbeat,
 		},
 		SettingsFile: filepath.Join(cfg.DataDir, accountSettingsFile),
+		ChannelsFile: filepath.Join(cfg.DataDir, channelsFile),
 		Verifier:     sec.kinesisVerifier(),
 		Keyring:      sec.keyring,
 		AuthzDenied:  sec.authzDenied,
@@ -158,6 +159,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("start firehose api: %w", err)
 	}
+	kh.SetChannelDelivery(channelDelivery{fh: fh})
 	ka, err := newAnalytics(cfg, store, logger.With("component", "analytics"))
 	if err != nil {
 		_ = fh.Close()
