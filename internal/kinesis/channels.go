@@ -342,8 +342,8 @@ func (h *Handler) lockChannels() (ChannelDelivery, error) {
 	return h.channels.delivery, nil
 }
 
-// setChannelStatus moves a channel from one status to the next after
-// Options.StatusDelay.
+// settleChannel moves a channel from one status to the next after
+// Options.StatusDelay (at once without a delay). Called without mu held.
 func (h *Handler) settleChannel(name, id, from string) {
 	h.lifecycle.after(h.opts.StatusDelay, func() {
 		h.channels.mu.Lock()
@@ -463,6 +463,13 @@ func (h *Handler) createChannel(ctx context.Context, in *createChannelInput) (an
 		prefix = *st.OutputKeyTemplate
 	}
 
+	// The status change may run at once (no status delay): after unlocking.
+	var settle func()
+	defer func() {
+		if settle != nil {
+			settle()
+		}
+	}()
 	delivery, err := h.lockChannels()
 	if err != nil {
 		return nil, err
@@ -494,7 +501,7 @@ func (h *Handler) createChannel(ctx context.Context, in *createChannelInput) (an
 		return nil, err
 	}
 	out := channelDescriptionOutput{ChannelDescription: h.describe(ch)}
-	h.settleChannel(name, ch.ID, channelCreating)
+	settle = func() { h.settleChannel(name, ch.ID, channelCreating) }
 	return out, nil
 }
 
@@ -555,6 +562,12 @@ func (h *Handler) updateChannel(ctx context.Context, in *updateChannelInput) (an
 	if len(nonNull(in.S3TablesDestinationConfiguration)) > 0 {
 		return nil, invalidArgument("S3 Tables (Iceberg) destinations are not supported by Eddy; use S3DestinationConfiguration")
 	}
+	var settle func()
+	defer func() {
+		if settle != nil {
+			settle()
+		}
+	}()
 	delivery, err := h.lockChannels()
 	if err != nil {
 		return nil, err
@@ -598,11 +611,18 @@ func (h *Handler) updateChannel(ctx context.Context, in *updateChannelInput) (an
 		return nil, err
 	}
 	out := channelDescriptionOutput{ChannelDescription: h.describe(ch)}
-	h.settleChannel(ch.Name, ch.ID, channelUpdating)
+	name, id := ch.Name, ch.ID
+	settle = func() { h.settleChannel(name, id, channelUpdating) }
 	return out, nil
 }
 
 func (h *Handler) deleteChannel(ctx context.Context, in *channelARNInput) (any, error) {
+	var settle func()
+	defer func() {
+		if settle != nil {
+			settle()
+		}
+	}()
 	delivery, err := h.lockChannels()
 	if err != nil {
 		return nil, err
@@ -622,7 +642,8 @@ func (h *Handler) deleteChannel(ctx context.Context, in *channelARNInput) (any, 
 	if err := h.saveChannels(); err != nil {
 		return nil, err
 	}
-	h.settleChannel(ch.Name, ch.ID, channelDeleting)
+	name, id := ch.Name, ch.ID
+	settle = func() { h.settleChannel(name, id, channelDeleting) }
 	return nil, nil
 }
 
