@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/eddy-streaming/eddy/internal/awsclient"
 	"math/big"
 	"net/http"
 	"os"
@@ -67,6 +69,7 @@ func clientWith(url string, rt http.RoundTripper) *kinesis.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: rt, Timeout: time.Minute},
+		APIOptions:       []func(*middleware.Stack) error{awsclient.RequestBodyWithoutWriteTo},
 	})
 }
 

@@ -8,6 +8,8 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/eddy-streaming/eddy/internal/awsclient"
 	"io/fs"
 	"net/http"
 	"os"
@@ -60,6 +62,7 @@ func firehoseClient(url string) *fh.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		APIOptions:       []func(*middleware.Stack) error{awsclient.RequestBodyWithoutWriteTo},
 	})
 }
 

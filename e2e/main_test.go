@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/eddy-streaming/eddy/internal/awsclient"
 	"net/http"
 	"testing"
 	"time"
@@ -62,6 +64,9 @@ func newClient(url string) *kinesis.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		// Without it, one attempt per call meets an SDK/net/http race
+		// that closes connections under large responses (see awsclient).
+		APIOptions: []func(*middleware.Stack) error{awsclient.RequestBodyWithoutWriteTo},
 	})
 }
 

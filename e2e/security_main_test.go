@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/eddy-streaming/eddy/internal/awsclient"
 	"io"
 	"net/http"
 	"testing"
@@ -52,6 +54,7 @@ func keyClient(url string, key auth.Key) *kinesis.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, ""),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		APIOptions:       []func(*middleware.Stack) error{awsclient.RequestBodyWithoutWriteTo},
 	})
 }
 

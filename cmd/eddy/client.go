@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"io"
+	"github.com/eddy-streaming/eddy/internal/awsclient"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/smithy-go/logging"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/pflag"
 )
 
@@ -115,7 +113,7 @@ func (f *clientFlags) newClient(ctx context.Context, opts clientOptions) (*kines
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-		o.APIOptions = append(o.APIOptions, addRequestBodyWithoutWriteTo)
+		o.APIOptions = append(o.APIOptions, awsclient.RequestBodyWithoutWriteTo)
 	}), nil
 }
 
@@ -175,48 +173,6 @@ func (f *clientFlags) awsConfig(ctx context.Context, opts clientOptions) (aws.Co
 	// eddy tail stops a read) are noise on a command line.
 	cfg.Logger = logging.Nop{}
 	return cfg, nil
-}
-
-// addRequestBodyWithoutWriteTo adds a middleware that sends request bodies
-// without their WriteTo method, to avoid a race between the SDK and
-// net/http that closes a connection while its response is being read.
-//
-// The SDK sends a request body through a wrapper whose WriteTo, once the
-// wrapper is closed, fails with io.EOF, and it closes the wrapper as soon
-// as the response headers are in (smithy-go's ClientHandler). Meanwhile
-// net/http, having flushed the headers of a body it cannot tell is in
-// memory, writes the Content-Length bytes straight to the socket, and only
-// then checks for excess bytes with io.Copy(io.Discard, body), which uses
-// WriteTo. If the server has answered and the SDK has closed the body in
-// between, that check fails, the transport takes it for a failed request
-// write and closes the connection: reading the rest of the response (a
-// large GetRecords one, typically) fails with "use of closed network
-// connection". Without WriteTo the check reads instead, and a closed
-// wrapper's Read reports a clean io.EOF. SDK retries mostly hide the
-// failure, at the price of a new connection and a repeated call (a
-// repeated PutRecords stores its records again), but `eddy bench` makes
-// one attempt per call and reports it.
-func addRequestBodyWithoutWriteTo(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("EddyRequestBodyWithoutWriteTo",
-		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-			middleware.FinalizeOutput, middleware.Metadata, error,
-		) {
-			if req, ok := in.Request.(*smithyhttp.Request); ok {
-				if body, ok := req.GetStream().(interface {
-					io.ReadSeeker
-					io.WriterTo
-				}); ok {
-					// Seeking is kept: it gives the length and lets
-					// retries rewind.
-					r, err := req.SetStream(struct{ io.ReadSeeker }{body})
-					if err != nil {
-						return middleware.FinalizeOutput{}, middleware.Metadata{}, err
-					}
-					in.Request = r
-				}
-			}
-			return next.HandleFinalize(ctx, in)
-		}), middleware.After)
 }
 
 // fallbackCredentials retrieves credentials from primary, or from fallback
