@@ -1,95 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 )
 
 // analyticsTarget prefixes the X-Amz-Target of Kinesis Analytics calls.
 const analyticsTarget = "KinesisAnalytics_20150814."
 
-// analyticsAPI calls the Kinesis Analytics (SQL) API with raw JSON 1.1
-// bodies signed with SigV4, so that Eddy's extensions of the answers
-// (DescribeApplication's EddyRuntime) come through. It shares the
-// endpoint, region, credentials and HTTP client of the Kinesis client,
-// which the commands also use to resolve stream names to ARNs.
-type analyticsAPI struct {
-	kinesis  *kinesis.Client
-	endpoint string
-	region   string
-	creds    aws.CredentialsProvider
-	http     interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	signer *v4.Signer
-}
+// analyticsAPI calls the Kinesis Analytics (SQL) API with raw JSON bodies
+// (see jsonAPI), so that Eddy's extensions of the answers
+// (DescribeApplication's EddyRuntime) come through. Its Kinesis client
+// resolves stream names to ARNs.
+type analyticsAPI struct{ *jsonAPI }
 
 func (f *clientFlags) newAnalyticsAPI(ctx context.Context) (*analyticsAPI, error) {
-	kc, err := f.newClient(ctx, clientOptions{})
+	a, err := f.newJSONAPI(ctx, "kinesisanalytics", analyticsTarget)
 	if err != nil {
 		return nil, err
 	}
-	o := kc.Options()
-	endpoint := strings.TrimSuffix(aws.ToString(o.BaseEndpoint), "/")
-	if endpoint == "" {
-		endpoint = "https://kinesisanalytics." + o.Region + ".amazonaws.com"
-	}
-	return &analyticsAPI{kinesis: kc, endpoint: endpoint, region: o.Region, creds: o.Credentials, http: o.HTTPClient, signer: v4.NewSigner()}, nil
-}
-
-// call sends operation with body (a value encoded as JSON) and decodes the
-// answer into out, unless out is nil. Error answers are *firehoseError
-// values (the same AWS JSON error shape), which apiError formats.
-func (a *analyticsAPI) call(ctx context.Context, operation string, body, out any) error {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("encode %s request: %w", operation, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint+"/", bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", analyticsTarget+operation)
-	creds, err := a.creds.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("retrieve credentials: %w", err)
-	}
-	sum := sha256.Sum256(raw)
-	if err := a.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "kinesisanalytics", a.region, time.Now()); err != nil {
-		return fmt.Errorf("sign request: %w", err)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("read %s response: %w", operation, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return decodeFirehoseError(resp, answer)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(answer, out); err != nil {
-		return fmt.Errorf("decode %s response: %w", operation, err)
-	}
-	return nil
+	return &analyticsAPI{a}, nil
 }
 
 // streamARN resolves a stream name (or an ARN, returned as is) to its ARN.
