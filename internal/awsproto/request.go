@@ -2,6 +2,7 @@ package awsproto
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -107,4 +108,20 @@ func WriteBody(w http.ResponseWriter, f Format, b []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// Operation is one API operation of a service S: it decodes a request body
+// in format f and runs. Services keep a table of them by operation name.
+type Operation[S any] func(s S, ctx context.Context, f Format, body []byte) (any, error)
+
+// Op adapts fn, which takes a decoded input, to an Operation: the body is
+// decoded into a new In first, and a decoding error is returned as is.
+func Op[S, In any](fn func(s S, ctx context.Context, in *In) (any, error)) Operation[S] {
+	return func(s S, ctx context.Context, f Format, body []byte) (any, error) {
+		in := new(In)
+		if e := Decode(f, body, in); e != nil {
+			return nil, e
+		}
+		return fn(s, ctx, in)
+	}
 }

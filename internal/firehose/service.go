@@ -296,34 +296,24 @@ func (s *Service) toAPIError(op string, err error) *awsproto.Error {
 	return awsproto.InternalFailure()
 }
 
-type operation func(s *Service, ctx context.Context, f awsproto.Format, body []byte) (any, error)
-
-func op[In any](fn func(s *Service, ctx context.Context, in *In) (any, error)) operation {
-	return func(s *Service, ctx context.Context, f awsproto.Format, body []byte) (any, error) {
-		in := new(In)
-		if e := awsproto.Decode(f, body, in); e != nil {
-			return nil, e
-		}
-		return fn(s, ctx, in)
-	}
-}
+type operation = awsproto.Operation[*Service]
 
 var operations map[string]operation
 
 func init() {
 	operations = map[string]operation{
-		"CreateDeliveryStream":          op((*Service).createDeliveryStream),
-		"DeleteDeliveryStream":          op((*Service).deleteDeliveryStream),
-		"DescribeDeliveryStream":        op((*Service).describeDeliveryStream),
-		"ListDeliveryStreams":           op((*Service).listDeliveryStreams),
-		"UpdateDestination":             op((*Service).updateDestination),
-		"PutRecord":                     op((*Service).putRecord),
+		"CreateDeliveryStream":          awsproto.Op((*Service).createDeliveryStream),
+		"DeleteDeliveryStream":          awsproto.Op((*Service).deleteDeliveryStream),
+		"DescribeDeliveryStream":        awsproto.Op((*Service).describeDeliveryStream),
+		"ListDeliveryStreams":           awsproto.Op((*Service).listDeliveryStreams),
+		"UpdateDestination":             awsproto.Op((*Service).updateDestination),
+		"PutRecord":                     awsproto.Op((*Service).putRecord),
 		"PutRecordBatch":                putRecordBatchOp,
-		"StartDeliveryStreamEncryption": op((*Service).startEncryption),
-		"StopDeliveryStreamEncryption":  op((*Service).stopEncryption),
-		"TagDeliveryStream":             op((*Service).tagDeliveryStream),
-		"UntagDeliveryStream":           op((*Service).untagDeliveryStream),
-		"ListTagsForDeliveryStream":     op((*Service).listTags),
+		"StartDeliveryStreamEncryption": awsproto.Op((*Service).startEncryption),
+		"StopDeliveryStreamEncryption":  awsproto.Op((*Service).stopEncryption),
+		"TagDeliveryStream":             awsproto.Op((*Service).tagDeliveryStream),
+		"UntagDeliveryStream":           awsproto.Op((*Service).untagDeliveryStream),
+		"ListTagsForDeliveryStream":     awsproto.Op((*Service).listTags),
 	}
 }
 

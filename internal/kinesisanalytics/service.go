@@ -284,42 +284,32 @@ func writeDetectError(w http.ResponseWriter, e *unableToDetectSchema) {
 	_, _ = w.Write(b)
 }
 
-type operation func(s *Service, ctx context.Context, f awsproto.Format, body []byte) (any, error)
-
-func op[In any](fn func(s *Service, ctx context.Context, in *In) (any, error)) operation {
-	return func(s *Service, ctx context.Context, f awsproto.Format, body []byte) (any, error) {
-		in := new(In)
-		if e := awsproto.Decode(f, body, in); e != nil {
-			return nil, e
-		}
-		return fn(s, ctx, in)
-	}
-}
+type operation = awsproto.Operation[*Service]
 
 var operations map[string]operation
 
 func init() {
 	operations = map[string]operation{
-		"CreateApplication":                             op((*Service).createApplication),
-		"DescribeApplication":                           op((*Service).describeApplication),
-		"ListApplications":                              op((*Service).listApplications),
-		"DeleteApplication":                             op((*Service).deleteApplication),
-		"UpdateApplication":                             op((*Service).updateApplication),
-		"StartApplication":                              op((*Service).startApplication),
-		"StopApplication":                               op((*Service).stopApplication),
-		"AddApplicationInput":                           op((*Service).addApplicationInput),
-		"AddApplicationOutput":                          op((*Service).addApplicationOutput),
-		"DeleteApplicationOutput":                       op((*Service).deleteApplicationOutput),
-		"AddApplicationReferenceDataSource":             op((*Service).addReferenceDataSource),
-		"DeleteApplicationReferenceDataSource":          op((*Service).deleteReferenceDataSource),
-		"AddApplicationCloudWatchLoggingOption":         op((*Service).addLoggingOption),
-		"DeleteApplicationCloudWatchLoggingOption":      op((*Service).deleteLoggingOption),
-		"AddApplicationInputProcessingConfiguration":    op((*Service).addInputProcessing),
-		"DeleteApplicationInputProcessingConfiguration": op((*Service).deleteInputProcessing),
-		"DiscoverInputSchema":                           op((*Service).discoverInputSchema),
-		"TagResource":                                   op((*Service).tagResource),
-		"UntagResource":                                 op((*Service).untagResource),
-		"ListTagsForResource":                           op((*Service).listTagsForResource),
+		"CreateApplication":                             awsproto.Op((*Service).createApplication),
+		"DescribeApplication":                           awsproto.Op((*Service).describeApplication),
+		"ListApplications":                              awsproto.Op((*Service).listApplications),
+		"DeleteApplication":                             awsproto.Op((*Service).deleteApplication),
+		"UpdateApplication":                             awsproto.Op((*Service).updateApplication),
+		"StartApplication":                              awsproto.Op((*Service).startApplication),
+		"StopApplication":                               awsproto.Op((*Service).stopApplication),
+		"AddApplicationInput":                           awsproto.Op((*Service).addApplicationInput),
+		"AddApplicationOutput":                          awsproto.Op((*Service).addApplicationOutput),
+		"DeleteApplicationOutput":                       awsproto.Op((*Service).deleteApplicationOutput),
+		"AddApplicationReferenceDataSource":             awsproto.Op((*Service).addReferenceDataSource),
+		"DeleteApplicationReferenceDataSource":          awsproto.Op((*Service).deleteReferenceDataSource),
+		"AddApplicationCloudWatchLoggingOption":         awsproto.Op((*Service).addLoggingOption),
+		"DeleteApplicationCloudWatchLoggingOption":      awsproto.Op((*Service).deleteLoggingOption),
+		"AddApplicationInputProcessingConfiguration":    awsproto.Op((*Service).addInputProcessing),
+		"DeleteApplicationInputProcessingConfiguration": awsproto.Op((*Service).deleteInputProcessing),
+		"DiscoverInputSchema":                           awsproto.Op((*Service).discoverInputSchema),
+		"TagResource":                                   awsproto.Op((*Service).tagResource),
+		"UntagResource":                                 awsproto.Op((*Service).untagResource),
+		"ListTagsForResource":                           awsproto.Op((*Service).listTagsForResource),
 	}
 }
 
