@@ -12,36 +12,47 @@ func (p *parser) expr() (Expr, error) {
 	return p.or()
 }
 
-func (p *parser) or() (Expr, error) {
-	l, err := p.and()
+func (p *parser) or() (Expr, error)  { return p.leftAssoc(p.and, p.keyword("OR")) }
+func (p *parser) and() (Expr, error) { return p.leftAssoc(p.not, p.keyword("AND")) }
+
+// leftAssoc parses operand (operator operand)*, folding to the left;
+// operator consumes and returns the operator at the cursor, or "".
+func (p *parser) leftAssoc(operand func() (Expr, error), operator func() string) (Expr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.acceptKw("OR") {
-		r, err := p.and()
+	for op := operator(); op != ""; op = operator() {
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &Binary{Op: "OR", L: l, R: r}
+		l = &Binary{Op: op, L: l, R: r}
 	}
 	return l, nil
 }
 
-func (p *parser) and() (Expr, error) {
-	l, err := p.not()
-	if err != nil {
-		return nil, err
-	}
-	for p.acceptKw("AND") {
-		r, err := p.not()
-		if err != nil {
-			return nil, err
+// keyword returns an operator matcher for a keyword operator.
+func (p *parser) keyword(kw string) func() string {
+	return func() string {
+		if p.acceptKw(kw) {
+			return kw
 		}
-		l = &Binary{Op: "AND", L: l, R: r}
+		return ""
 	}
-	return l, nil
 }
 
+// symbol returns an operator matcher for symbolic operators.
+func (p *parser) symbol(ops ...string) func() string {
+	return func() string {
+		for _, op := range ops {
+			if p.isOp(op) {
+				return p.next().Text
+			}
+		}
+		return ""
+	}
+}
 func (p *parser) not() (Expr, error) {
 	if p.isKw("NOT") {
 		at := p.next().Pos
@@ -161,37 +172,11 @@ func (p *parser) predicate(x Expr, not bool) (Expr, error) {
 }
 
 func (p *parser) additive() (Expr, error) {
-	l, err := p.multiplicative()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("+") || p.isOp("-") || p.isOp("||") {
-		op := p.next().Text
-		r, err := p.multiplicative()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: op, L: l, R: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.multiplicative, p.symbol("+", "-", "||"))
 }
-
 func (p *parser) multiplicative() (Expr, error) {
-	l, err := p.unary()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("*") || p.isOp("/") || p.isOp("%") {
-		op := p.next().Text
-		r, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: op, L: l, R: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.unary, p.symbol("*", "/", "%"))
 }
-
 func (p *parser) unary() (Expr, error) {
 	if p.isOp("-") || p.isOp("+") {
 		t := p.next()
