@@ -34,19 +34,11 @@ func (h *Handler) splitShard(ctx context.Context, in *splitShardInput) (any, err
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, err := h.streamName(in.streamRef)
+	name, s, err := h.lockForReshard(in.streamRef, "SplitShard")
 	if err != nil {
 		return nil, err
 	}
-	h.reshardMu.Lock()
 	defer h.reshardMu.Unlock()
-	s, err := h.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.checkProvisioned(s, "SplitShard"); err != nil {
-		return nil, err
-	}
 	sh, err := h.reshardShard(s, *in.ShardToSplit)
 	if err != nil {
 		return nil, err
@@ -80,19 +72,11 @@ func (h *Handler) mergeShards(ctx context.Context, in *mergeShardsInput) (any, e
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, err := h.streamName(in.streamRef)
+	name, s, err := h.lockForReshard(in.streamRef, "MergeShards")
 	if err != nil {
 		return nil, err
 	}
-	h.reshardMu.Lock()
 	defer h.reshardMu.Unlock()
-	s, err := h.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.checkProvisioned(s, "MergeShards"); err != nil {
-		return nil, err
-	}
 	a, err := h.reshardShard(s, *in.ShardToMerge)
 	if err != nil {
 		return nil, err
@@ -130,19 +114,11 @@ func (h *Handler) updateShardCount(ctx context.Context, in *updateShardCountInpu
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, err := h.streamName(in.streamRef)
+	name, s, err := h.lockForReshard(in.streamRef, "UpdateShardCount")
 	if err != nil {
 		return nil, err
 	}
-	h.reshardMu.Lock()
 	defer h.reshardMu.Unlock()
-	s, err := h.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.checkProvisioned(s, "UpdateShardCount"); err != nil {
-		return nil, err
-	}
 	if s.Status != catalog.StatusActive {
 		return nil, h.streamInUse(name, s.Status)
 	}
@@ -328,6 +304,26 @@ func (h *Handler) reshardShard(s catalog.Stream, id string) (catalog.Shard, erro
 
 // checkProvisioned refuses manual resharding of an ON_DEMAND stream,
 // whose shards the service manages.
+// lockForReshard resolves the stream, takes reshardMu and checks that op may
+// change its layout. When it returns no error the caller holds reshardMu
+// and must unlock it.
+func (h *Handler) lockForReshard(ref streamRef, op string) (string, catalog.Stream, error) {
+	name, err := h.streamName(ref)
+	if err != nil {
+		return "", catalog.Stream{}, err
+	}
+	h.reshardMu.Lock()
+	s, err := h.lookup(name)
+	if err == nil {
+		err = h.checkProvisioned(s, op)
+	}
+	if err != nil {
+		h.reshardMu.Unlock()
+		return "", catalog.Stream{}, err
+	}
+	return name, s, nil
+}
+
 func (h *Handler) checkProvisioned(s catalog.Stream, op string) error {
 	if modeOf(s) == modeOnDemand {
 		return invalidArgument("%s is not supported for stream %s under account %s because it is in ON_DEMAND capacity mode.", op, s.Name, h.opts.AccountID)
